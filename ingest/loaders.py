@@ -1,0 +1,129 @@
+"""Read source files into pages of text. The only module here that opens documents."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import yaml
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+from ingest.errors import IngestError
+from ingest.model import DocumentInfo, Page
+
+log = logging.getLogger(__name__)
+
+SUPPORTED = (".txt", ".md", ".pdf")
+# Files that describe the corpus rather than belong to it.
+_NOT_DOCUMENTS = re.compile(r"^(readme|notice|licen[cs]e|manifest)\b", re.IGNORECASE)
+MANIFEST = "manifest.yaml"
+
+
+def find_documents(paths: list[Path]) -> list[Path]:
+    """Every supported file under the given files and folders, in a stable order."""
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            found.update(p for p in path.rglob("*") if p.is_file() and _is_document(p))
+        elif path.is_file():
+            found.add(path)
+        else:
+            raise IngestError(path, "no such file or folder")
+    return sorted(found)
+
+
+def _is_document(path: Path) -> bool:
+    return path.suffix.lower() in SUPPORTED and not _NOT_DOCUMENTS.match(path.name)
+
+
+def load_pages(path: Path, *, max_bytes: int) -> list[Page]:
+    """The text of one file: one Page per PDF page, or one unnumbered Page."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise IngestError(path, f"unsupported file type {suffix or '(none)'}; use .txt, .md or .pdf")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise IngestError(path, f"cannot be read ({exc.strerror})") from exc
+    if size == 0:
+        raise IngestError(path, "the file is empty")
+    if size > max_bytes:
+        raise IngestError(path, f"the file is {size:,} bytes, over the limit of {max_bytes:,}")
+    pages = _read_pdf(path) if suffix == ".pdf" else [Page(_read_text(path))]
+    if not any(p.text.strip() for p in pages):
+        raise IngestError(path, "no text could be extracted (empty, or a scanned PDF without a text layer)")
+    return pages
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError(path, f"is not UTF-8 text (byte {exc.start}); save it as UTF-8 and ingest again") from exc
+    except OSError as exc:
+        raise IngestError(path, f"cannot be read ({exc.strerror})") from exc
+
+
+def _read_pdf(path: Path) -> list[Page]:
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted:
+            raise IngestError(path, "the PDF is encrypted; save an unprotected copy and ingest that")
+        return [Page(page.extract_text() or "", number) for number, page in enumerate(reader.pages, 1)]
+    except IngestError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        # pypdf signals damaged files with several exception types.
+        raise IngestError(path, f"is not a readable PDF ({exc})") from exc
+
+
+def read_manifest(folder: Path) -> dict[str, dict]:
+    """Entries of `manifest.yaml` in a folder, keyed by file name ({} without one)."""
+    path = folder / MANIFEST
+    if not path.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise IngestError(path, f"is not valid YAML ({exc})") from exc
+    documents = data.get("documents", {}) if isinstance(data, dict) else None
+    if not isinstance(documents, dict):
+        raise IngestError(path, "must have a 'documents' mapping of file name to details")
+    return documents
+
+
+def describe(path: Path, pages: list[Page], entry: dict | None) -> DocumentInfo:
+    """Document details from its manifest entry, or sensible defaults from the file."""
+    entry = entry or {}
+    unknown = set(entry) - {"title", "publisher", "local_authority", "year", "kind"}
+    if unknown:
+        raise IngestError(path, f"manifest entry has unknown field(s): {', '.join(sorted(unknown))}")
+    year = entry.get("year") or _year_from_name(path.stem)
+    return DocumentInfo(
+        id=_slug(path.stem),
+        path=str(path),
+        title=str(entry.get("title") or _title_from_text(pages) or path.stem.replace("-", " ").replace("_", " ")),
+        publisher=str(entry.get("publisher", "Unknown publisher")),
+        local_authority=str(entry.get("local_authority", "Unknown")),
+        year=int(year) if year else None,
+        kind=str(entry.get("kind", "document")),
+    )
+
+
+def _slug(stem: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "document"
+
+
+def _year_from_name(stem: str) -> int | None:
+    m = re.search(r"(?<!\d)(19|20)\d\d(?!\d)", stem)
+    return int(m.group()) if m else None
+
+
+def _title_from_text(pages: list[Page]) -> str | None:
+    for line in (pages[0].text if pages else "").splitlines():
+        line = line.strip().lstrip("#").strip(" *")
+        if len(line) >= 4:
+            return line[:150]
+    return None

@@ -1,0 +1,88 @@
+"""From parsed blocks to units: structure chosen per document, phases, stable IDs."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from ingest.framework import looks_like_framework, parse_framework
+from ingest.model import Block, DocumentInfo, Kind, Page, Unit, unit_id
+from ingest.prose import parse_prose
+
+# Bump when parsing changes, so an unchanged file is re-read by the new parser.
+PARSER_VERSION = "1"
+
+PHASES: dict[str, re.Pattern[str]] = {
+    "early years": re.compile(
+        r"\bearly years\b|\bEYFS\b|\bnurser(y|ies)\b|\bpre-?school\b|\bpre-reception\b|\b2YO\b"
+        r"|\bchildminders?\b|\b(5|five) and under\b|\bbaby rooms?\b",
+        re.IGNORECASE,
+    ),
+    # "Primary Mental Health" is a team and "primary need" a SEND term, not the phase.
+    "primary": re.compile(r"\bprimary\b(?! mental health| need)|\bKS[12]\b|\(5-10\)", re.IGNORECASE),
+    "secondary": re.compile(r"\bsecondary\b|\bKS[345]\b|\(11-1[68]\)|\b11-18 year olds\b", re.IGNORECASE),
+}
+
+
+def parse_document(pages: Sequence[Page]) -> list[Block]:
+    """Framework-style tables when the text has them, otherwise prose."""
+    text = "\n\n".join(page.text for page in pages)
+    if looks_like_framework(text):
+        return parse_framework(pages)
+    return parse_prose(pages)
+
+
+def detect_phases(text: str) -> tuple[str, ...]:
+    return tuple(phase for phase, rx in PHASES.items() if rx.search(text))
+
+
+def to_units(info: DocumentInfo, blocks: Sequence[Block]) -> list[Unit]:
+    seen: Counter[tuple] = Counter()
+    units = []
+    for position, block in enumerate(blocks):
+        text = block.text.strip()
+        if not text:
+            continue
+        area = block.section[0] if block.section else ""
+        theme = " › ".join(block.section[1:])
+        key = (block.section, block.tier, " ".join(text.split()))
+        occurrence = seen[key]
+        seen[key] += 1
+        # The unit's own words decide its phase; failing that, its theme's title.
+        phase = detect_phases(text) or (detect_phases(theme) if block.kind is Kind.PROVISION else ())
+        units.append(
+            Unit(
+                id=unit_id(info.id, block.section, block.tier, text, occurrence),
+                text=text,
+                document=info.id,
+                title=info.title,
+                area=area,
+                theme=theme,
+                tier=block.tier,
+                kind=block.kind,
+                page=block.page,
+                position=position,
+                phase=phase,
+                local_authority=info.local_authority,
+            )
+        )
+    return units
+
+
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+
+
+def plain_text(text: str) -> str:
+    """Text without Markdown link targets or emphasis: what a reader sees."""
+    return re.sub(r"\*\*|\\(?=[()\[\]_])", "", _LINK.sub(r"\1", text))
+
+
+def embedding_text(unit: Unit) -> str:
+    """What the model embeds: the unit in its place (area › theme), as plain words.
+
+    A provision line alone ("Spaces that promote relaxation and calm.") says
+    little; its theme ("The sensory environment") says what it is for.
+    """
+    context = " › ".join(part for part in (unit.area, unit.theme) if part)
+    return f"{context}: {plain_text(unit.text)}" if context else plain_text(unit.text)

@@ -1,0 +1,94 @@
+"""Turn a selection into the answer staff see. Pure: no model, no index, no LLM.
+
+Every suggestion is the document's own words, trimmed at a sentence or line
+boundary when long, never reworded. The JSON shape produced here is read by
+the command line, the API, the chat and the eval suite: keep it stable.
+"""
+
+from __future__ import annotations
+
+import re
+
+from retrieval.select import TIER_ORDER, Candidate, Selection
+from retrieval.templates import AnswerTemplates
+
+MAX_SUGGESTION_CHARS = 600
+
+
+def trim(text: str, limit: int = MAX_SUGGESTION_CHARS) -> str:
+    """The start of `text`, cut at the last sentence or line end within `limit`."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    cut = max(head.rfind("\n"), *(head.rfind(p) + 1 for p in (". ", "! ", "? ")))
+    return head[:cut].rstrip() if cut > limit // 3 else head.rsplit(" ", 1)[0]
+
+
+def source_json(cand: Candidate) -> dict:
+    meta = cand.metadata
+    return {
+        "id": cand.id,
+        "text": cand.text,
+        "document": meta.get("document", ""),
+        "title": meta.get("title", ""),
+        "section": meta.get("section", ""),
+        "tier": meta.get("tier", "none"),
+        "page": meta.get("page"),
+        "kind": meta.get("kind", "passage"),
+        "local_authority": meta.get("local_authority", ""),
+        "phase": [p for p in meta.get("phase", "").split(", ") if p],
+        "score": round(cand.score, 4),
+    }
+
+
+def citation(cand: Candidate, templates: AnswerTemplates) -> str:
+    page = cand.metadata.get("page")
+    return templates.citation.format(
+        title=cand.metadata.get("title", ""),
+        section=cand.metadata.get("section", ""),
+        page=templates.page.format(page=page) if page is not None else "",
+    )
+
+
+def _indent(text: str) -> str:
+    # Keep a provision's own bullet list inside its numbered item.
+    return re.sub(r"\n", "\n   ", text)
+
+
+def compose(selection: Selection, templates: AnswerTemplates) -> dict:
+    sources = [source_json(c) for c in selection.sources]
+    if not selection.covered:
+        return {
+            "question": selection.question,
+            "status": "not_covered",
+            "suggestions": [],
+            "sources": sources,
+            "answer": templates.not_covered,
+        }
+    number = {c.id: n for n, c in enumerate(selection.sources, 1)}
+    suggestions = []
+    parts = [templates.heading.format(question=selection.question), templates.tier_guide]
+    for tier in (*TIER_ORDER, "none"):
+        picks = selection.picks.get(tier, [])
+        if not picks:
+            continue
+        parts.append(templates.tier_headings[tier])
+        lines = []
+        for pick in picks:
+            text = trim(pick.shown.text)
+            suggestions.append({"tier": tier, "text": text, "source_ids": pick.ids})
+            lines.append(
+                templates.suggestion.format(
+                    n=number[pick.shown.id], text=_indent(text), citation=citation(pick.shown, templates)
+                )
+            )
+        parts.append("\n".join(lines))
+    parts.append(templates.footer)
+    return {
+        "question": selection.question,
+        "status": "answered",
+        "suggestions": suggestions,
+        "sources": sources,
+        "answer": "\n\n".join(parts),
+    }

@@ -1,0 +1,91 @@
+"""Choose what to show from scored candidates. Pure: plain data in, plain data out."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict, Field
+
+TIER_ORDER = ("universal", "targeted", "specialist")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A stored unit with its relevance to the question (cosine similarity, 0–1)."""
+
+    id: str
+    text: str
+    score: float
+    metadata: dict = field(default_factory=dict)
+
+    @property
+    def tier(self) -> str:
+        return self.metadata.get("tier", "none")
+
+    @property
+    def is_provision(self) -> bool:
+        return self.metadata.get("kind") == "provision" and self.tier in TIER_ORDER
+
+
+class SelectionPolicy(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    min_relevance: float = Field(0.30, ge=0, le=1)
+    relative_relevance: float = Field(0.75, ge=0, le=1)
+    max_per_tier: int = Field(4, ge=1)
+    max_passages: int = Field(2, ge=0)
+    max_sources: int = Field(10, ge=1)
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One suggestion: the candidate shown and any duplicates it stands for."""
+
+    shown: Candidate
+    also: tuple[Candidate, ...] = ()
+
+    @property
+    def ids(self) -> list[str]:
+        return [self.shown.id, *(c.id for c in self.also)]
+
+
+@dataclass(frozen=True)
+class Selection:
+    question: str
+    picks: dict[str, list[Pick]]  # tier (or "none") → suggestions, best first
+    sources: list[Candidate]  # ranked best first
+
+    @property
+    def covered(self) -> bool:
+        return any(self.picks.values())
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def select(question: str, candidates: list[Candidate], policy: SelectionPolicy) -> Selection:
+    ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+    top = ranked[0].score if ranked else 0.0
+    floor = max(policy.min_relevance, top * policy.relative_relevance)
+    relevant = [c for c in ranked if c.score >= floor]
+
+    # The same words stored twice (one provision repeated under two themes)
+    # are shown once, citing every place they stand.
+    groups: dict[str, list[Candidate]] = {}
+    for cand in relevant:
+        groups.setdefault(_key(cand.text), []).append(cand)
+    picks: dict[str, list[Pick]] = {tier: [] for tier in (*TIER_ORDER, "none")}
+    for group in groups.values():
+        best = group[0]
+        tier = best.tier if best.is_provision else "none"
+        limit = policy.max_per_tier if tier != "none" else policy.max_passages
+        if len(picks[tier]) < limit:
+            picks[tier].append(Pick(best, tuple(group[1:])))
+
+    shown = {cid for tier_picks in picks.values() for p in tier_picks for cid in p.ids}
+    sources = [c for c in relevant if c.id in shown]
+    sources += [c for c in relevant if c.id not in shown][: max(0, policy.max_sources - len(sources))]
+    sources.sort(key=lambda c: c.score, reverse=True)
+    return Selection(question, picks, sources)

@@ -1,0 +1,54 @@
+"""Answer templates: validated data loaded from `prompts/answer.yaml`."""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from ingest.errors import ProvisionsError
+
+_ALLOWED = {
+    "heading": {"question"},
+    "tier_guide": set(),
+    "suggestion": {"text", "citation", "n"},
+    "citation": {"title", "section", "page"},
+    "page": {"page"},
+    "not_covered": set(),
+    "footer": set(),
+}
+_TIERS = {"universal", "targeted", "specialist", "none"}
+
+
+class AnswerTemplates(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    heading: str
+    tier_guide: str
+    tier_headings: dict[str, str]
+    suggestion: str
+    citation: str
+    page: str
+    not_covered: str
+    footer: str
+
+    @model_validator(mode="after")
+    def _placeholders(self) -> AnswerTemplates:
+        for name, allowed in _ALLOWED.items():
+            used = {field for _, field, _, _ in string.Formatter().parse(getattr(self, name)) if field is not None}
+            if used - allowed:
+                raise ValueError(f"template '{name}' uses unknown placeholder(s) {sorted(used - allowed)}")
+        missing = _TIERS - set(self.tier_headings)
+        if missing:
+            raise ValueError(f"tier_headings is missing {sorted(missing)}")
+        return self
+
+
+def load_templates(prompts_dir: Path) -> AnswerTemplates:
+    path = Path(prompts_dir) / "answer.yaml"
+    try:
+        return AnswerTemplates.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise ProvisionsError(f"{path}: invalid answer templates: {exc}") from exc

@@ -1,0 +1,128 @@
+"""`provisions`: ingest documents, ask questions, browse the catalogue.
+
+Domain errors become one clear line on stderr and a non-zero exit here, and
+nowhere deeper.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ingest.errors import IndexNotReadyError, InvalidQuestionError, ProvisionsError
+from ingest.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="provisions", description="Provision Assistant")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ingest = sub.add_parser("ingest", help="read documents into the index (default: the corpus folder)")
+    ingest.add_argument("paths", nargs="*", type=Path, help="files or folders (.txt, .md, .pdf)")
+    ingest.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    ask = sub.add_parser("ask", help="answer a question from the documents")
+    ask.add_argument("question", nargs="?", help="omit to read one question per line from standard input")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON (one object per line)")
+
+    catalogue = sub.add_parser("catalogue", help="list every stored provision and passage")
+    catalogue.add_argument("--json", action="store_true", help="print a JSON array")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = settings or get_settings()
+        command = {"ingest": _ingest, "ask": _ask, "catalogue": _catalogue}[args.command]
+        return command(args, settings)
+    except IndexNotReadyError as exc:
+        print(f"provisions: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ProvisionsError as exc:
+        print(f"provisions: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+
+
+def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.pipeline import ingest
+    from ingest.store import make_embeddings
+
+    paths = args.paths or [settings.corpus_dir]
+    report = ingest(paths, settings, lambda: make_embeddings(settings), progress=not args.quiet)
+    for failure in report.failures:
+        print(f"provisions: not ingested: {failure}", file=sys.stderr)
+    if report.generation is None:
+        print(f"Index unchanged: {report.documents} document(s) already up to date.")
+    else:
+        print(
+            f"Indexed {report.documents} document(s): {report.added} unit(s) added, "
+            f"{report.removed} removed, {report.kept} kept"
+            + (f"; removed document(s): {', '.join(report.removed_documents)}" if report.removed_documents else "")
+            + "."
+        )
+    if report.failures:
+        print(f"{len(report.failures)} file(s) failed; the index still serves everything else.", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from retrieval.service import AnswerService
+
+    questions = [args.question] if args.question is not None else None
+    service = AnswerService.from_settings(settings)
+    if questions is not None:
+        answer = service.ask(questions[0])
+        print(json.dumps(answer, ensure_ascii=False) if args.json else answer["answer"])
+        return EXIT_OK
+    # One question per line, model loaded once: for scripts and evaluators.
+    status = EXIT_OK
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            answer = service.ask(line)
+        except InvalidQuestionError as exc:
+            answer = {"question": line.strip()[:200], "status": "invalid", "error": str(exc)}
+            status = EXIT_FAILED
+        print(json.dumps(answer, ensure_ascii=False) if args.json else answer.get("answer", answer.get("error")))
+        sys.stdout.flush()
+    return status
+
+
+def _catalogue(args: argparse.Namespace, settings: Settings) -> int:
+    from retrieval.catalogue import read_catalogue
+
+    units = read_catalogue(settings)
+    if args.json:
+        print(json.dumps(units, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    last = None
+    for unit in units:
+        heading = (unit["title"], unit["section"])
+        if heading != last:
+            print(f"\n## {unit['title']} › {unit['section']}")
+            last = heading
+        tier = unit["tier"].upper() if unit["tier"] != "none" else "-"
+        first_line = unit["text"].splitlines()[0]
+        print(f"  [{tier:<10}] {first_line[:110]}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
