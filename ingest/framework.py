@@ -35,7 +35,29 @@ _THEME = re.compile(r"^\**\s*(\d{1,2})\.\s+(\S.{1,200}?)\s*\**$")
 _CONTENTS_LINE = re.compile(r"^\s*(?P<title>\S.*?)\s*(?:\t+|\s{2,})(?:Page\s*)?(?P<page>\d{1,3})\s*$", re.I)
 _CLOSING = re.compile(r"^(with thanks to|acknowledg|we want this to be|we warmly invite)", re.I)
 _MAX_INTRO = 3  # paragraphs
-_STOP = frozenset("a an and the of to in on for with why is are be our your their it its".split())
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "why",
+        "is",
+        "are",
+        "be",
+        "our",
+        "your",
+        "their",
+        "it",
+        "its",
+    ]
+)
 
 
 @dataclass
@@ -120,7 +142,9 @@ def _paragraphs(page: Page) -> list[_Para]:
             gap = gap or chunk.count("\n") >= 3
             continue
         lines = [line.rstrip() for line in chunk.strip("\n").splitlines() if line.strip()]
-        body = "\n".join(line.strip() if not line.lstrip().startswith("- ") else line.lstrip() for line in lines)
+        body = "\n".join(
+            line.strip() if not line.lstrip().startswith("- ") else line.lstrip() for line in lines
+        )
         paras.append(_Para(body, gap, page.number))
         gap = False
     return paras

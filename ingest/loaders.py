@@ -61,7 +61,9 @@ def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise IngestError(path, f"is not UTF-8 text (byte {exc.start}); save it as UTF-8 and ingest again") from exc
+        raise IngestError(
+            path, f"is not UTF-8 text (byte {exc.start}); save it as UTF-8 and ingest again"
+        ) from exc
     except OSError as exc:
         raise IngestError(path, f"cannot be read ({exc.strerror})") from exc
 
@@ -97,18 +99,21 @@ def read_manifest(folder: Path) -> dict[str, dict]:
 def describe(path: Path, pages: list[Page], entry: dict | None) -> DocumentInfo:
     """Document details from its manifest entry, or sensible defaults from the file."""
     entry = entry or {}
-    unknown = set(entry) - {"title", "publisher", "local_authority", "year", "kind"}
+    unknown = set(entry) - {"title", "short_title", "publisher", "local_authority", "year", "kind"}
     if unknown:
         raise IngestError(path, f"manifest entry has unknown field(s): {', '.join(sorted(unknown))}")
     year = entry.get("year") or _year_from_name(path.stem)
     return DocumentInfo(
         id=_slug(path.stem),
         path=str(path),
-        title=str(entry.get("title") or _title_from_text(pages) or path.stem.replace("-", " ").replace("_", " ")),
+        title=str(
+            entry.get("title") or _title_from_text(pages) or path.stem.replace("-", " ").replace("_", " ")
+        ),
         publisher=str(entry.get("publisher", "Unknown publisher")),
         local_authority=str(entry.get("local_authority", "Unknown")),
         year=int(year) if year else None,
         kind=str(entry.get("kind", "document")),
+        short_title=str(entry.get("short_title", "")),
     )
 
 

@@ -33,6 +33,14 @@ class DocumentInfo:
     local_authority: str = "Unknown"  # a council's name, or "national"
     year: int | None = None
     kind: str = "document"  # framework, strategy, toolkit, web page …
+    short_title: str = ""  # for citations; the title up to its colon when not given
+
+    @property
+    def citation_title(self) -> str:
+        if self.short_title:
+            return self.short_title
+        head = self.title.split(": ", 1)[0]
+        return head if len(head) >= 8 else self.title
 
 
 @dataclass(frozen=True)

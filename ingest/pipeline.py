@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 from filelock import FileLock
 from tqdm import tqdm
 
@@ -30,6 +31,7 @@ _PAGE = 500  # rows per Chroma read or write
 class IngestReport:
     documents: int = 0
     added: int = 0
+    updated: int = 0  # same words, new details (position, metadata)
     removed: int = 0
     kept: int = 0
     unchanged_documents: list[str] = field(default_factory=list)
@@ -53,6 +55,7 @@ def unit_metadata(unit: Unit, info: DocumentInfo, digest: str) -> dict[str, str 
     meta: dict[str, str | int] = {
         "document": unit.document,
         "title": unit.title,
+        "short_title": info.citation_title,
         "area": unit.area,
         "theme": unit.theme,
         "section": unit.section,
@@ -188,6 +191,7 @@ def _plan(
     report.kept = len(keep_ids)
     report.removed = len(set(old) - keep_ids - {u.id for u, _ in new_units})
     report.added = len({u.id for u, _ in new_units} - set(old))
+    report.updated = len({u.id for u, _ in new_units} & set(old))
     return keep_ids, new_units
 
 
@@ -220,10 +224,13 @@ def _write_generation(
     for start in range(0, len(pending), batch):
         chunk = pending[start : start + batch]
         fresh = [u for u, _ in chunk if u.id not in reuse]
-        vectors = dict(zip([u.id for u in fresh], model.embed_documents([embedding_text(u) for u in fresh]))) if fresh else {}
+        vectors = {}
+        if fresh:
+            embedded = model.embed_documents([embedding_text(u) for u in fresh])
+            vectors = dict(zip([u.id for u in fresh], embedded, strict=True))
         col.upsert(
             ids=[u.id for u, _ in chunk],
-            embeddings=[reuse.get(u.id, vectors.get(u.id)) for u, _ in chunk],
+            embeddings=np.asarray([reuse.get(u.id, vectors.get(u.id)) for u, _ in chunk], dtype=np.float32),
             metadatas=[m for _, m in chunk],
             documents=[u.text for u, _ in chunk],
         )

@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import groupby
 
 from ingest.model import Block, Kind, Page, Tier
 
@@ -18,7 +19,8 @@ log = logging.getLogger(__name__)
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
 # Lines made only of quote marks, dashes or bullet glyphs: pull-quote and layout leftovers.
-_DEBRIS = re.compile(r"[\"'“”‘’«»>–—\-•\uf0b7*_.…|\s]*")
+_DEBRIS = re.compile(r"[\"'“”‘’«»>–—\-•\uf0b7*_.…|#\s]*")
+_GLUED_HEADING_MAX = 60
 _PAGE_NUMBER = re.compile(r"(?:page\s+)?\d{1,3}(?:\s*(?:of|/)\s*\d{1,3})?", re.IGNORECASE)
 _BARE_URL = re.compile(r"(?:https?://|www\.)\S+")
 _LINK_ONLY = re.compile(r"\W*\[[^\]]*\]\([^)]*\)\W*")
@@ -36,6 +38,7 @@ _TERMINAL = re.compile(r"[.!?:;][\"”’')\]]*$")
 _BOUNDARY = re.compile(r"(\n|(?:(?<=[.!?])|(?<=[.!?][”’\"')]))[ ]+(?=[“‘\"'(\[]?[A-Z0-9]))")
 
 _HEADING_MAX = 90
+_SLOGAN_MAX = 60  # one-line sentences this short, in a run, read as a slogan or verse
 _RUNNING_HEAD_MAX = 80
 _UNWRAPPED = 160  # PDF text wraps well before this; longer lines were never hard-wrapped
 
@@ -65,7 +68,12 @@ class _Unit:
 
 
 def parse_prose(pages: Sequence[Page], *, max_chars: int = 1200) -> list[Block]:
-    """Split prose into passage and provision blocks in document order."""
+    """Split prose into passage and provision blocks in document order.
+
+    `pages` is one Page per PDF page (numbered from 1) or a single Page with number None
+    for a whole file. Passages are merged within a section up to `max_chars`; a bullet
+    under a Universal, Targeted or Specialist heading becomes its own provision block.
+    """
     segs = _rejoin_run_ons(_segments(_clean_lines(pages)))
     blocks = _chunk(_units(segs), max_chars)
     log.debug("parsed %d pages into %d blocks", len(pages), len(blocks))
@@ -86,10 +94,11 @@ def _clean_lines(pages: Sequence[Page]) -> list[tuple[str | None, int | None]]:
         for i, line in enumerate(lines):
             line = re.sub(r"^(?:>\s?)+", "", line)  # Markdown quote markers are layout, not words
             if _BARE_URL.fullmatch(line):
-                duplicate = line in seen_urls or line in haystack
+                keep = line not in seen_urls and line not in haystack
                 seen_urls.add(line)
-                # A kept URL stands alone: PDF link lists would otherwise glue into one huge "sentence".
-                out += [(None, page.number)] if duplicate else [(None, page.number), (line, page.number)]
+                # Like other debris, a dropped URL ends the paragraph; a kept one stands alone, as
+                # PDF link lists would otherwise glue into one huge "sentence".
+                out += [(None, page.number), (line, page.number)] if keep else []
                 out.append((None, page.number))
                 continue
             if _DEBRIS.fullmatch(line) or _PAGE_NUMBER.fullmatch(line) or (i in edges and line in heads):
@@ -128,14 +137,9 @@ def _join(lines: list[str]) -> str:
 def _segments(lines: list[tuple[str | None, int | None]]) -> list[_Seg]:
     """Group lines into paragraphs, splitting out headings and bullets."""
     segs: list[_Seg] = []
-    para: list[tuple[str, int | None]] = []
-    for line, page in [*lines, (None, None)]:
-        if line is not None:
-            para.append((line, page))
-            continue
-        if para:
-            segs.extend(_paragraph_segments(para))
-        para = []
+    for is_text, para in groupby(lines, key=lambda item: item[0] is not None):
+        if is_text:
+            segs.extend(_paragraph_segments(list(para)))  # type: ignore[arg-type]  # no None here
     return segs
 
 
@@ -154,7 +158,7 @@ def _paragraph_segments(para: list[tuple[str, int | None]]) -> list[_Seg]:
         bullet = _BULLET.fullmatch(line)
         if heading or bold:
             flush()
-            title = (heading.group(2) if heading else line).strip("*").strip()
+            title = (heading.group(2) if heading else line).replace("**", "").strip()
             out.append(_Seg(title, page, "heading", level=len(heading.group(1)) if heading else 0))
             start, lines = None, []
         elif bullet:
@@ -164,6 +168,11 @@ def _paragraph_segments(para: list[tuple[str, int | None]]) -> list[_Seg]:
             if bullet.group(2):
                 lines.append(bullet.group(2))
             # An empty bullet keeps its slot so that wrapped text after it is not lost.
+        elif start is None and _glued_heading(line, para):
+            # PDF text often has no blank line between a heading and its body.
+            flush()
+            out.append(_Seg(line, page, "heading"))
+            start, lines = None, []
         elif start is None or len(lines[-1]) > _UNWRAPPED:
             # A line longer than any hard wrap is a whole paragraph (web pages often omit blank lines).
             flush()
@@ -172,6 +181,22 @@ def _paragraph_segments(para: list[tuple[str, int | None]]) -> list[_Seg]:
             lines.append(line)
     flush()
     return out
+
+
+def _glued_heading(line: str, para: list[tuple[str, int | None]]) -> bool:
+    """A short capitalised first line, unpunctuated, over a body that starts a sentence."""
+    if para[0][0] != line or len(para) < 2:
+        return False
+    body = para[1][0]
+    return (
+        len(line) <= _GLUED_HEADING_MAX
+        and line[:1].isupper()
+        and body[:1].isupper()
+        and len(body) > 1.5 * len(line)
+        and not re.search(r"[.:,;!?”\"…\-]$", line)
+        and not _BULLET.fullmatch(line)
+        and not _BULLET.fullmatch(body)
+    )
 
 
 def _rejoin_run_ons(segs: list[_Seg]) -> list[_Seg]:
@@ -225,7 +250,7 @@ def _short_sentence(seg: _Seg | None) -> bool:
         seg is not None
         and seg.kind == "text"
         and seg.alone
-        and len(seg.text) <= _HEADING_MAX
+        and len(seg.text) <= _SLOGAN_MAX
         and bool(re.search(r"[.!?]\W*$", seg.text))
     )
 
@@ -318,7 +343,9 @@ def _chunk(units: list[_Unit], max_chars: int) -> list[Block]:
             open_part = None
             continue
         for piece in _split(unit.text, max_chars):
-            if open_part == unit.part and len(blocks[-1].text) + 2 + len(piece) <= max_chars:
+            # Passages never span a page break, so every block's page is the page it is on.
+            same_page = bool(blocks) and blocks[-1].page == unit.page
+            if open_part == unit.part and same_page and len(blocks[-1].text) + 2 + len(piece) <= max_chars:
                 blocks[-1] = replace(blocks[-1], text=blocks[-1].text + "\n\n" + piece)
             else:
                 blocks.append(Block(piece, unit.section, Tier.NONE, Kind.PASSAGE, unit.page))

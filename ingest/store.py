@@ -95,10 +95,10 @@ def get_collection(client: chromadb.ClientAPI, name: str, *, create: bool = Fals
 class _RefuseToEmbed:
     """A Chroma embedding function that refuses: vectors always come from our model."""
 
-    def __call__(self, input: list[str]) -> list[list[float]]:  # noqa: A002 - Chroma's signature
+    def __call__(self, input: list[str]) -> list[list[float]]:
         raise RuntimeError("Provision Assistant passes its own embeddings; Chroma must not embed text")
 
-    def embed_query(self, input: list[str]) -> list[list[float]]:  # noqa: A002
+    def embed_query(self, input: list[str]) -> list[list[float]]:
         return self(input)
 
     @staticmethod

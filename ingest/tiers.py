@@ -36,7 +36,8 @@ _CUES: dict[Tier, tuple[str, ...]] = {
     Tier.TARGETED: (
         r"\bidentified\b",
         r"\bvulnerable\b",
-        r"\bsmall[- ]group|\bgroup (work|sessions?|activities|intervention)|\b(focus|key) groups|groups of pupils",
+        r"\bsmall[- ]group|\bgroup (work|sessions?|activities|intervention)",
+        r"\b(focus|key) groups|\bgroups of pupils",
         r"\bat risk\b",
         r"\badditional\b",
         r"\bconsultation\b",

@@ -11,7 +11,7 @@ from ingest.model import Block, DocumentInfo, Kind, Page, Unit, unit_id
 from ingest.prose import parse_prose
 
 # Bump when parsing changes, so an unchanged file is re-read by the new parser.
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 PHASES: dict[str, re.Pattern[str]] = {
     "early years": re.compile(

@@ -45,7 +45,7 @@ def source_json(cand: Candidate) -> dict:
 def citation(cand: Candidate, templates: AnswerTemplates) -> str:
     page = cand.metadata.get("page")
     return templates.citation.format(
-        title=cand.metadata.get("title", ""),
+        title=cand.metadata.get("short_title") or cand.metadata.get("title", ""),
         section=cand.metadata.get("section", ""),
         page=templates.page.format(page=page) if page is not None else "",
     )
@@ -61,12 +61,12 @@ def compose(selection: Selection, templates: AnswerTemplates) -> dict:
     if not selection.covered:
         return {
             "question": selection.question,
+            "phase": selection.phase,
             "status": "not_covered",
             "suggestions": [],
             "sources": sources,
             "answer": templates.not_covered,
         }
-    number = {c.id: n for n, c in enumerate(selection.sources, 1)}
     suggestions = []
     parts = [templates.heading.format(question=selection.question), templates.tier_guide]
     for tier in (*TIER_ORDER, "none"):
@@ -80,13 +80,14 @@ def compose(selection: Selection, templates: AnswerTemplates) -> dict:
             suggestions.append({"tier": tier, "text": text, "source_ids": pick.ids})
             lines.append(
                 templates.suggestion.format(
-                    n=number[pick.shown.id], text=_indent(text), citation=citation(pick.shown, templates)
+                    n=len(suggestions), text=_indent(text), citation=citation(pick.shown, templates)
                 )
             )
         parts.append("\n".join(lines))
     parts.append(templates.footer)
     return {
         "question": selection.question,
+        "phase": selection.phase,
         "status": "answered",
         "suggestions": suggestions,
         "sources": sources,

@@ -18,10 +18,14 @@ class UnitRetriever(BaseRetriever):
     vectorstore: Any  # langchain_chroma.Chroma, given our embeddings
     k: int = Field(40, ge=1, le=500)
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
         hits = self.vectorstore.similarity_search_with_score(query, k=self.k)
         # Chroma returns cosine distance; staff-facing thresholds read better as similarity.
         return [
-            Document(page_content=doc.page_content, id=doc.id, metadata={**doc.metadata, "score": 1.0 - distance})
+            Document(
+                page_content=doc.page_content, id=doc.id, metadata={**doc.metadata, "score": 1.0 - distance}
+            )
             for doc, distance in hits
         ]

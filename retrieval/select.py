@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from retrieval.phase import fits_phase
+
 TIER_ORDER = ("universal", "targeted", "specialist")
 
 
@@ -36,6 +38,9 @@ class SelectionPolicy(BaseModel):
     max_per_tier: int = Field(4, ge=1)
     max_passages: int = Field(2, ge=0)
     max_sources: int = Field(10, ge=1)
+    # Background prose is shown only when it scores about as well as the best
+    # provision: for "what can we do" questions, provisions come first.
+    passage_margin: float = Field(0.03, ge=0, le=1)
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,7 @@ class Pick:
 @dataclass(frozen=True)
 class Selection:
     question: str
+    phase: str | None
     picks: dict[str, list[Pick]]  # tier (or "none") → suggestions, best first
     sources: list[Candidate]  # ranked best first
 
@@ -65,8 +71,11 @@ def _key(text: str) -> str:
     return re.sub(r"\W+", " ", text.lower()).strip()
 
 
-def select(question: str, candidates: list[Candidate], policy: SelectionPolicy) -> Selection:
-    ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+def select(
+    question: str, candidates: list[Candidate], policy: SelectionPolicy, phase: str | None = None
+) -> Selection:
+    fitting = [c for c in candidates if fits_phase(c.metadata.get("phase", ""), phase)]
+    ranked = sorted(fitting, key=lambda c: c.score, reverse=True)
     top = ranked[0].score if ranked else 0.0
     floor = max(policy.min_relevance, top * policy.relative_relevance)
     relevant = [c for c in ranked if c.score >= floor]
@@ -76,10 +85,13 @@ def select(question: str, candidates: list[Candidate], policy: SelectionPolicy) 
     groups: dict[str, list[Candidate]] = {}
     for cand in relevant:
         groups.setdefault(_key(cand.text), []).append(cand)
+    best_provision = max((c.score for c in relevant if c.is_provision), default=0.0)
     picks: dict[str, list[Pick]] = {tier: [] for tier in (*TIER_ORDER, "none")}
     for group in groups.values():
         best = group[0]
         tier = best.tier if best.is_provision else "none"
+        if tier == "none" and best.score < best_provision - policy.passage_margin:
+            continue
         limit = policy.max_per_tier if tier != "none" else policy.max_passages
         if len(picks[tier]) < limit:
             picks[tier].append(Pick(best, tuple(group[1:])))
@@ -88,4 +100,4 @@ def select(question: str, candidates: list[Candidate], policy: SelectionPolicy) 
     sources = [c for c in relevant if c.id in shown]
     sources += [c for c in relevant if c.id not in shown][: max(0, policy.max_sources - len(sources))]
     sources.sort(key=lambda c: c.score, reverse=True)
-    return Selection(question, picks, sources)
+    return Selection(question, phase, picks, sources)

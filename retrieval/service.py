@@ -17,6 +17,7 @@ from ingest.errors import InvalidQuestionError
 from ingest.settings import Settings
 from ingest.store import IndexLocation, get_collection, make_embeddings, persistent_client
 from retrieval.compose import compose
+from retrieval.phase import PHASES, question_phase
 from retrieval.retriever import UnitRetriever
 from retrieval.select import Candidate, SelectionPolicy, select
 from retrieval.templates import AnswerTemplates, load_templates
@@ -51,7 +52,7 @@ def build_chain(retriever: UnitRetriever, policy: SelectionPolicy, templates: An
     """question → candidates → selection → answer JSON."""
     return (
         RunnablePassthrough.assign(docs=(lambda x: x["question"]) | retriever)
-        | RunnableLambda(lambda x: select(x["question"], to_candidates(x["docs"]), policy))
+        | RunnableLambda(lambda x: select(x["question"], to_candidates(x["docs"]), policy, x["phase"]))
         | RunnableLambda(lambda selection: compose(selection, templates))
     ).with_config(run_name="provision_answer")
 
@@ -84,6 +85,9 @@ class AnswerService:
         generation = IndexLocation(settings.index_dir).require_current()
         return cls(settings, embeddings or make_embeddings(settings), persistent_client(generation))
 
-    def ask(self, question: str) -> dict:
+    def ask(self, question: str, *, phase: str | None = None) -> dict:
+        """The answer JSON. `phase` overrides the phase read from the question."""
         text = clean_question(question, self.settings.max_question_chars)
-        return self.chain.invoke({"question": text})
+        if phase is not None and phase not in PHASES:
+            raise InvalidQuestionError(f"phase must be one of {', '.join(PHASES)}; got {phase!r}")
+        return self.chain.invoke({"question": text, "phase": phase or question_phase(text)})

@@ -37,7 +37,9 @@ class AnswerTemplates(BaseModel):
     @model_validator(mode="after")
     def _placeholders(self) -> AnswerTemplates:
         for name, allowed in _ALLOWED.items():
-            used = {field for _, field, _, _ in string.Formatter().parse(getattr(self, name)) if field is not None}
+            used = {
+                field for _, field, _, _ in string.Formatter().parse(getattr(self, name)) if field is not None
+            }
             if used - allowed:
                 raise ValueError(f"template '{name}' uses unknown placeholder(s) {sorted(used - allowed)}")
         missing = _TIERS - set(self.tier_headings)

@@ -71,12 +71,18 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(
             f"Indexed {report.documents} document(s): {report.added} unit(s) added, "
-            f"{report.removed} removed, {report.kept} kept"
-            + (f"; removed document(s): {', '.join(report.removed_documents)}" if report.removed_documents else "")
+            f"{report.updated} updated, {report.removed} removed, {report.kept} kept unchanged"
+            + (
+                f"; removed document(s): {', '.join(report.removed_documents)}"
+                if report.removed_documents
+                else ""
+            )
             + "."
         )
     if report.failures:
-        print(f"{len(report.failures)} file(s) failed; the index still serves everything else.", file=sys.stderr)
+        print(
+            f"{len(report.failures)} file(s) failed; the index still serves everything else.", file=sys.stderr
+        )
         return EXIT_FAILED
     return EXIT_OK
 
@@ -100,7 +106,9 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         except InvalidQuestionError as exc:
             answer = {"question": line.strip()[:200], "status": "invalid", "error": str(exc)}
             status = EXIT_FAILED
-        print(json.dumps(answer, ensure_ascii=False) if args.json else answer.get("answer", answer.get("error")))
+        print(
+            json.dumps(answer, ensure_ascii=False) if args.json else answer.get("answer", answer.get("error"))
+        )
         sys.stdout.flush()
     return status
 

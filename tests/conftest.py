@@ -1,0 +1,58 @@
+"""Shared fixtures: the real model and a real index of the real corpus, built once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from ingest.settings import PROJECT_ROOT, Settings
+
+CORPUS = PROJECT_ROOT / "corpus"
+FRAMEWORK = CORPUS / "northumberland-belonging-and-attending-framework-2025.txt"
+
+
+@pytest.fixture(scope="session")
+def embeddings():
+    """The real all-MiniLM-L6-v2, loaded once per test session."""
+    from ingest.store import make_embeddings
+
+    return make_embeddings(Settings())
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(index_dir=tmp_path / "index", corpus_dir=tmp_path / "corpus")
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Path:
+    """A private copy of the bundled corpus that a test may change."""
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory, embeddings) -> Settings:
+    """Settings pointing at an index of the bundled corpus, ingested once."""
+    from ingest.pipeline import ingest
+
+    root = tmp_path_factory.mktemp("corpus-index")
+    shutil.copytree(CORPUS, root / "corpus")
+    settings = Settings(index_dir=root / "index", corpus_dir=root / "corpus")
+    report = ingest([settings.corpus_dir], settings, lambda: embeddings)
+    assert report.ok, report.failures
+    return settings
+
+
+@pytest.fixture(scope="session")
+def service(corpus_index, embeddings):
+    from retrieval.service import AnswerService
+
+    return AnswerService.from_settings(corpus_index, embeddings)
