@@ -18,7 +18,7 @@ from ingest.loaders import describe, find_documents, load_pages, read_manifest
 from ingest.model import DocumentInfo, Unit
 from ingest.settings import Settings
 from ingest.store import IndexLocation, get_collection, persistent_client
-from ingest.units import PARSER_VERSION, embedding_text, parse_document, to_units
+from ingest.units import embedding_text, parse_document, parser_fingerprint, to_units
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -130,7 +130,7 @@ def _parse_all(paths: list[Path], settings: Settings, report: IngestReport, prog
             pages = load_pages(path, max_bytes=settings.max_file_bytes)
             info = describe(path.resolve(), pages, entry)
             digest = hashlib.sha256(
-                f"{PARSER_VERSION}\x1f{sorted((entry or {}).items())}".encode() + path.read_bytes()
+                f"{parser_fingerprint()}\x1f{sorted((entry or {}).items())}".encode() + path.read_bytes()
             ).hexdigest()[:20]
             units = to_units(info, parse_document(pages))
             if not units:

@@ -1,0 +1,108 @@
+"""Answers from the real corpus, with the real model and a real index."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from ui.cli import main
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+CANTEEN = "Year 8 pupil anxious about the canteen"
+
+
+def test_canteen_question_suggests_the_quiet_area_as_targeted_with_its_citation(service):
+    answer = service.ask(CANTEEN)
+    assert answer["status"] == "answered" and answer["phase"] == "secondary"
+    quiet = [s for s in answer["suggestions"] if "Designated quiet area" in s["text"]]
+    assert [s["tier"] for s in quiet] == ["targeted"]
+    source = next(src for src in answer["sources"] if src["id"] == quiet[0]["source_ids"][0])
+    assert source["section"] == "School Climate and Safety › The sensory environment"
+    assert source["title"].startswith("Belonging and Attending Framework")
+    assert (
+        "Belonging and Attending Framework — School Climate and Safety › The sensory environment"
+        in (answer["answer"])
+    )
+
+
+def test_out_of_scope_question_is_not_covered(service):
+    answer = service.ask("how do I reset my SIMS password")
+    assert answer["status"] == "not_covered"
+    assert answer["suggestions"] == []
+    assert "do not cover" in answer["answer"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [CANTEEN, "reception child won't separate from mum at the door", "KS3 pupil being bullied online"],
+)
+def test_answer_shape_and_every_suggestion_quotes_its_source(service, question):
+    answer = service.ask(question)
+    assert set(answer) >= {"status", "suggestions", "sources", "answer", "question"}
+    sources = {s["id"]: s for s in answer["sources"]}
+    assert all(
+        set(s) >= {"id", "text", "document", "title", "section", "tier", "page"} for s in sources.values()
+    )
+    scores = [s["score"] for s in answer["sources"]]
+    assert scores == sorted(scores, reverse=True)
+    order = {"universal": 0, "targeted": 1, "specialist": 2, "none": 3}
+    tiers = [order[s["tier"]] for s in answer["suggestions"]]
+    assert tiers == sorted(tiers)
+    for suggestion in answer["suggestions"]:
+        for sid in suggestion["source_ids"]:
+            assert suggestion["text"] in sources[sid]["text"]  # quoted, never rewritten
+        if suggestion["tier"] != "none":
+            assert sources[suggestion["source_ids"][0]]["tier"] == suggestion["tier"]
+
+
+def test_no_early_years_provisions_for_a_year_8_pupil(service):
+    answer = service.ask("Year 8 pupil struggling with transition and friendships")
+    shown = {sid for s in answer["suggestions"] for sid in s["source_ids"]}
+    phases = [src["phase"] for src in answer["sources"] if src["id"] in shown]
+    assert phases and all(not p or "secondary" in p for p in phases)
+
+
+def test_ask_json_reads_questions_from_stdin_one_per_line(corpus_index):
+    env = {**os.environ, "PROVISIONS_INDEX_DIR": str(corpus_index.index_dir)}
+    run = subprocess.run(
+        [sys.executable, "-m", "ui.cli", "ask", "--json"],
+        input=f"{CANTEEN}\n\nhow do I reset my SIMS password\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [a["status"] for a in lines] == ["answered", "not_covered"]
+
+
+def test_catalogue_json_lists_every_unit_with_its_metadata(corpus_index, capsys):
+    assert main(["catalogue", "--json"], settings=corpus_index) == 0
+    units = json.loads(capsys.readouterr().out)
+    assert all(set(u) >= {"text", "document", "area", "theme", "tier", "page"} for u in units)
+    framework = [u for u in units if u["document"].startswith("northumberland-belonging")]
+    assert len({u["area"] for u in framework if u["tier"] != "none"}) == 11
+    assert any(u["tier"] == "targeted" and "Designated quiet area" in u["text"] for u in framework)
+
+
+def test_ask_before_any_ingest_says_what_to_do(settings, capsys):
+    assert main(["ask", CANTEEN], settings=settings) == 2
+    assert "run `provisions ingest` first" in capsys.readouterr().err
+
+
+def test_cli_ingest_names_the_bad_file_exits_non_zero_and_keeps_the_rest(settings, tmp_path, capsys):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "ok.md").write_text("# Breakfast club\n\nA breakfast club helps pupils arrive calm.", "utf-8")
+    (folder / "bad.txt").write_bytes(b"\xff\xfe\x00 not utf-8 \x81")
+    assert main(["ingest", "--quiet", str(folder)], settings=settings) == 1
+    err = capsys.readouterr().err
+    assert "bad.txt: is not UTF-8 text" in err
+    assert main(["catalogue", "--json"], settings=settings) == 0
+    assert [u["document"] for u in json.loads(capsys.readouterr().out)] == ["ok"]
