@@ -8,21 +8,16 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import groupby
 
+from ingest.lines import BARE_URL, clean_lines
 from ingest.model import Block, Kind, Page, Tier
 
 log = logging.getLogger(__name__)
 
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
-# Lines made only of quote marks, dashes or bullet glyphs: pull-quote and layout leftovers.
-_DEBRIS = re.compile(r"[\"'“”‘’«»>–—\-•\uf0b7*_.…|#\s]*")
 _GLUED_HEADING_MAX = 60
-_PAGE_NUMBER = re.compile(r"(?:page\s+)?\d{1,3}(?:\s*(?:of|/)\s*\d{1,3})?", re.IGNORECASE)
-_BARE_URL = re.compile(r"(?:https?://|www\.)\S+")
 _LINK_ONLY = re.compile(r"\W*\[[^\]]*\]\([^)]*\)\W*")
 _MD_HEADING = re.compile(r"(#{1,6})\s+(.+?)(?:\s+#+)?")
 _BOLD_LINE = re.compile(r"\*\*([^*]+)\*\*")
@@ -39,7 +34,6 @@ _BOUNDARY = re.compile(r"(\n|(?:(?<=[.!?])|(?<=[.!?][”’\"')]))[ ]+(?=[“‘
 
 _HEADING_MAX = 90
 _SLOGAN_MAX = 60  # one-line sentences this short, in a run, read as a slogan or verse
-_RUNNING_HEAD_MAX = 80
 _UNWRAPPED = 160  # PDF text wraps well before this; longer lines were never hard-wrapped
 
 
@@ -74,55 +68,10 @@ def parse_prose(pages: Sequence[Page], *, max_chars: int = 1200) -> list[Block]:
     for a whole file. Passages are merged within a section up to `max_chars`; a bullet
     under a Universal, Targeted or Specialist heading becomes its own provision block.
     """
-    segs = _rejoin_run_ons(_segments(_clean_lines(pages)))
+    segs = _rejoin_run_ons(_segments(clean_lines(pages)))
     blocks = _chunk(_units(segs), max_chars)
     log.debug("parsed %d pages into %d blocks", len(pages), len(blocks))
     return blocks
-
-
-def _clean_lines(pages: Sequence[Page]) -> list[tuple[str | None, int | None]]:
-    """Normalise spacing and drop debris; None marks a paragraph break."""
-    split = [[_SPACES.sub(" ", line).strip() for line in page.text.splitlines()] for page in pages]
-    heads = _running_heads(split)
-    # URLs with all whitespace removed, so footnote URLs broken across lines still match.
-    haystack = "".join(line for lines in split for line in lines if not _BARE_URL.fullmatch(line))
-    haystack = re.sub(r"\s+", "", haystack)
-    seen_urls: set[str] = set()
-    out: list[tuple[str | None, int | None]] = []
-    for page, lines in zip(pages, split, strict=True):
-        edges = _edge_indices(lines)
-        for i, line in enumerate(lines):
-            line = re.sub(r"^(?:>\s?)+", "", line)  # Markdown quote markers are layout, not words
-            if _BARE_URL.fullmatch(line):
-                keep = line not in seen_urls and line not in haystack
-                seen_urls.add(line)
-                # Like other debris, a dropped URL ends the paragraph; a kept one stands alone, as
-                # PDF link lists would otherwise glue into one huge "sentence".
-                out += [(None, page.number), (line, page.number)] if keep else []
-                out.append((None, page.number))
-                continue
-            if _DEBRIS.fullmatch(line) or _PAGE_NUMBER.fullmatch(line) or (i in edges and line in heads):
-                line = ""
-            out.append((line or None, page.number))
-        out.append((None, page.number))  # a page end always ends the paragraph (see _rejoin_run_ons)
-    return out
-
-
-def _edge_indices(lines: list[str]) -> set[int]:
-    """Indices of the first and last two non-blank lines: where running heads and footers sit."""
-    filled = [i for i, line in enumerate(lines) if line]
-    return set(filled[:2] + filled[-2:])
-
-
-def _running_heads(split: list[list[str]]) -> set[str]:
-    """Short lines repeated at the top or bottom of three or more pages."""
-    counts = Counter(
-        line
-        for lines in split
-        for line in {lines[i] for i in _edge_indices(lines)}
-        if len(line) <= _RUNNING_HEAD_MAX
-    )
-    return {line for line, n in counts.items() if n >= 3}
 
 
 def _join(lines: list[str]) -> str:
@@ -213,7 +162,7 @@ def _rejoin_run_ons(segs: list[_Seg]) -> list[_Seg]:
             and seg.kind == "text"
             and prev.kind in ("text", "bullet")
             and seg.text[:1].islower()
-            and not _BARE_URL.match(seg.text)
+            and not BARE_URL.match(seg.text)
             and not re.match(r"[a-z][.)] ", seg.text)  # "b. Targeted inquiries" is a new list item
             and not _TERMINAL.search(prev.text)
         ):

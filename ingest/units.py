@@ -13,7 +13,7 @@ from ingest.framework import looks_like_framework, parse_framework
 from ingest.model import Block, DocumentInfo, Kind, Page, Unit, unit_id
 from ingest.prose import parse_prose
 
-_PARSER_MODULES = ("framework", "loaders", "model", "prose", "tiers", "units", "pipeline")
+_PARSER_MODULES = ("framework", "lines", "loaders", "model", "prose", "tiers", "units", "pipeline")
 
 
 @cache
