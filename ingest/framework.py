@@ -128,11 +128,6 @@ def parse_framework(pages: Sequence[Page]) -> list[Block]:
     return blocks
 
 
-def contents_pages(text: str) -> dict[str, int]:
-    """Start page of each titled section in the contents list."""
-    return {title: page for title, page in _contents(_paragraphs(Page(text)))}
-
-
 def _paragraphs(page: Page) -> list[_Para]:
     text = _LABEL_GLUED.sub(lambda m: f"{m.group(1)}\n\n{m.group(2)}", page.text)
     paras: list[_Para] = []

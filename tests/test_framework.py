@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ingest.framework import contents_pages, looks_like_framework, parse_framework
+from ingest.framework import looks_like_framework, parse_framework
 from ingest.model import Kind, Page, Tier
 from tests.conftest import CORPUS, FRAMEWORK
 
@@ -96,11 +96,6 @@ def test_contents_introductions_and_closing_matter_are_not_provisions(blocks):
     assert not any("Page 4" in t or "With thanks to" in t or "Sarah Wintringham" in t for t in texts)
     intro = next(b for b in blocks if b.text.startswith("A positive school climate"))
     assert intro.kind is Kind.PASSAGE and intro.section == ("School Climate and Safety",)
-
-
-def test_contents_pages_are_read():
-    pages = contents_pages(FRAMEWORK.read_text(encoding="utf-8"))
-    assert pages["Attendance Matters"] == 4 and pages["Transition"] == 28
 
 
 def test_only_the_framework_looks_like_a_framework():
