@@ -146,7 +146,9 @@ def _parse_all(paths: list[Path], settings: Settings, report: IngestReport, prog
 def _read_index(generation: Path, collection: str) -> dict[str, dict]:
     """Every stored unit: id → {metadata, document, embedding}."""
     client = persistent_client(generation)
-    col = get_collection(client, collection, create=True)
+    if collection not in {c.name for c in client.list_collections()}:
+        return {}  # never create anything inside the generation being served
+    col = get_collection(client, collection)
     rows: dict[str, dict] = {}
     total = col.count()
     for offset in range(0, total, _PAGE):
