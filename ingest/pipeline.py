@@ -18,7 +18,7 @@ from ingest.loaders import describe, find_documents, load_pages, read_manifest
 from ingest.model import DocumentInfo, Unit
 from ingest.settings import Settings
 from ingest.store import IndexLocation, get_collection, persistent_client
-from ingest.units import embedding_text, parse_document, parser_fingerprint, to_units
+from ingest.units import embedding_text, encode_phases, parse_document, parser_fingerprint, to_units
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -62,7 +62,7 @@ def unit_metadata(unit: Unit, info: DocumentInfo, digest: str) -> dict[str, str 
         "tier": unit.tier.value,
         "kind": unit.kind.value,
         "position": unit.position,
-        "phase": ", ".join(unit.phase),
+        "phase": encode_phases(unit.phase),
         "local_authority": info.local_authority,
         "publisher": info.publisher,
         "doc_kind": info.kind,

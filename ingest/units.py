@@ -41,6 +41,15 @@ PHASES: dict[str, re.Pattern[str]] = {
 }
 
 
+def encode_phases(phases: Sequence[str]) -> str:
+    """Phases as Chroma stores them: one string, since metadata values are scalars."""
+    return ", ".join(phases)
+
+
+def decode_phases(value: str | None) -> list[str]:
+    return [p for p in (value or "").split(", ") if p]
+
+
 def parse_document(pages: Sequence[Page]) -> list[Block]:
     """Framework-style tables when the text has them, otherwise prose."""
     text = "\n\n".join(page.text for page in pages)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ingest.settings import Settings
 from ingest.store import IndexLocation, get_collection, persistent_client
+from ingest.units import decode_phases
 
 _FIELDS = ("document", "title", "area", "theme", "section", "tier", "kind", "position", "local_authority")
 
@@ -16,7 +17,7 @@ def read_catalogue(settings: Settings) -> list[dict]:
     for uid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
         unit = {"id": uid, "text": text, **{f: meta.get(f, "") for f in _FIELDS}}
         unit["page"] = meta.get("page")
-        unit["phase"] = [p for p in meta.get("phase", "").split(", ") if p]
+        unit["phase"] = decode_phases(meta.get("phase"))
         units.append(unit)
     units.sort(key=lambda u: (u["document"], u["position"]))
     return units

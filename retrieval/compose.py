@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from ingest.units import decode_phases
 from retrieval.select import TIER_ORDER, Candidate, Selection
 from retrieval.templates import AnswerTemplates
 
@@ -37,7 +38,7 @@ def source_json(cand: Candidate) -> dict:
         "page": meta.get("page"),
         "kind": meta.get("kind", "passage"),
         "local_authority": meta.get("local_authority", ""),
-        "phase": [p for p in meta.get("phase", "").split(", ") if p],
+        "phase": decode_phases(meta.get("phase")),
         "score": round(cand.score, 4),
     }
 

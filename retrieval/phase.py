@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 
-PHASES = ("early years", "primary", "secondary")
+from ingest.units import PHASES as _DOCUMENT_PHASES
+from ingest.units import decode_phases
+
+# The same phase names the ingest marks units with.
+PHASES = tuple(_DOCUMENT_PHASES)
 
 _YEAR = re.compile(r"\b(?:year|yr|y)\s?-?(\d{1,2})\b", re.IGNORECASE)
 _KEY_STAGE = re.compile(r"\bks\s?-?([1-5])\b", re.IGNORECASE)
@@ -46,5 +50,5 @@ def question_phase(question: str) -> str | None:
 
 def fits_phase(unit_phases: str, phase: str | None) -> bool:
     """False when the documents mark a unit for other phases only."""
-    marked = [p for p in unit_phases.split(", ") if p]
+    marked = decode_phases(unit_phases)
     return phase is None or not marked or phase in marked
