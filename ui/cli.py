@@ -36,6 +36,18 @@ def _parser() -> argparse.ArgumentParser:
 
     catalogue = sub.add_parser("catalogue", help="list every stored provision and passage")
     catalogue.add_argument("--json", action="store_true", help="print a JSON array")
+
+    ev = sub.add_parser("eval", help="measure answers against the gold cases and the baselines")
+    ev.add_argument("--cases", action="append", type=Path, help="cases file or folder (repeatable)")
+    ev.add_argument("--gates", type=Path, help="gate thresholds (default: evals/gates.yaml)")
+    ev.add_argument("--no-gates", action="store_true", help="report only; never fail on a gate")
+    ev.add_argument("--out", type=Path, help="folder for run.json, report.html and exports")
+    ev.add_argument("--compare", type=Path, help="earlier run.json (default: evals/reference-run.json)")
+    ev.add_argument("--save-reference", action="store_true", help="save this run as the new reference")
+    ev.add_argument("--no-baselines", action="store_true", help="run the project only (faster)")
+    ev.add_argument(
+        "--check-cases", action="store_true", help="only check that every quote is in its document"
+    )
     return parser
 
 
@@ -46,7 +58,7 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     )
     try:
         settings = settings or get_settings()
-        command = {"ingest": _ingest, "ask": _ask, "catalogue": _catalogue}[args.command]
+        command = {"ingest": _ingest, "ask": _ask, "catalogue": _catalogue, "eval": _eval}[args.command]
         return command(args, settings)
     except IndexNotReadyError as exc:
         print(f"provisions: {exc}", file=sys.stderr)
@@ -130,6 +142,12 @@ def _catalogue(args: argparse.Namespace, settings: Settings) -> int:
         first_line = unit["text"].splitlines()[0]
         print(f"  [{tier:<10}] {first_line[:110]}")
     return EXIT_OK
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from ui.eval_cli import run_eval_command
+
+    return run_eval_command(args, settings)
 
 
 if __name__ == "__main__":

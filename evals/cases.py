@@ -1,0 +1,154 @@
+"""Gold cases: what a good answer to each question contains, kept as YAML data.
+
+A cases file is YAML with a top-level `cases:` list. Evaluators add their own
+files (or point `provisions eval --cases` at one) without touching code.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ingest.errors import IngestError, ProvisionsError
+from ingest.loaders import load_pages
+
+Kind = Literal["recommend", "lookup", "out_of_scope", "safeguarding"]
+Status = Literal["answered", "not_covered", "safeguarding"]
+PhaseName = Literal["early years", "primary", "secondary", "any"]
+TierName = Literal["universal", "targeted", "specialist", "none"]
+
+DEFAULT_STATUS: dict[str, str] = {
+    "recommend": "answered",
+    "lookup": "answered",
+    "out_of_scope": "not_covered",
+    "safeguarding": "safeguarding",
+}
+
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+
+def normalise(text: str) -> str:
+    """Text as compared with a quote: Markdown links reduced to their words, case and spacing ignored."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _MD_LINK.sub(r"\1", text).translate(_QUOTES)
+    return " ".join(text.casefold().split())
+
+
+class EvalDataError(ProvisionsError):
+    """A cases or gates file that cannot be read or does not validate."""
+
+
+class Quote(BaseModel):
+    """One provision, identified by a short exact quote from its document."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    quote: str = Field(min_length=12, max_length=400)
+    document: str = Field(min_length=1, description="file name in the corpus folder")
+    tier: TierName = "none"
+    note: str = ""
+
+    @property
+    def key(self) -> str:
+        return normalise(self.quote)
+
+
+class Case(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,80}$")
+    kind: Kind
+    question: str = Field(min_length=3, max_length=1000)
+    phase: PhaseName = "any"
+    area: str = ""
+    status: Status | None = None
+    expected: tuple[Quote, ...] = ()
+    avoid: tuple[Quote, ...] = ()
+    note: str = ""
+
+    @field_validator("question")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        return " ".join(value.split())
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Case:
+        if self.status is None:
+            object.__setattr__(self, "status", DEFAULT_STATUS[self.kind])
+        if self.kind in ("recommend", "lookup") and not self.expected:
+            raise ValueError(f"a {self.kind} case needs at least one expected provision")
+        if self.kind == "out_of_scope" and self.expected:
+            raise ValueError("an out_of_scope case expects nothing from the documents")
+        return self
+
+
+class CaseFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    cases: list[Case]
+
+
+def load_cases(paths: Iterable[Path]) -> list[Case]:
+    """Every case in the given YAML files (or folders of them), ids unique across all."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml")))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise EvalDataError(f"{path}: no such cases file or folder")
+    cases: list[Case] = []
+    seen: dict[str, Path] = {}
+    for file in files:
+        try:
+            raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+            parsed = CaseFile.model_validate(raw)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise EvalDataError(f"{file}: cannot read: {exc}") from exc
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise EvalDataError(f"{file}: {where}: {first['msg']} ({exc.error_count()} error(s))") from exc
+        for case in parsed.cases:
+            if case.id in seen:
+                raise EvalDataError(f"{file}: case id {case.id!r} is already used in {seen[case.id]}")
+            seen[case.id] = file
+            cases.append(case)
+    if not cases:
+        raise EvalDataError(f"no cases found in {', '.join(str(p) for p in paths)}")
+    return cases
+
+
+def missing_quotes(cases: Sequence[Case], corpus_dir: Path) -> list[str]:
+    """A message for every expected or avoided quote that is not in its document, word for word."""
+    texts: dict[str, str | None] = {}
+    problems = []
+    for case in cases:
+        for label, quotes in (("expected", case.expected), ("avoid", case.avoid)):
+            for quote in quotes:
+                if quote.document not in texts:
+                    texts[quote.document] = _document_text(corpus_dir / quote.document)
+                text = texts[quote.document]
+                if text is None:
+                    problems.append(
+                        f"{case.id}: {label}: no readable document {quote.document!r} in {corpus_dir}"
+                    )
+                elif quote.key not in text:
+                    problems.append(f"{case.id}: {label}: not found in {quote.document}: {quote.quote!r}")
+    return problems
+
+
+def _document_text(path: Path) -> str | None:
+    try:
+        pages = load_pages(path, max_bytes=1 << 30)
+    except IngestError:
+        return None
+    return normalise("\n".join(page.text for page in pages))

@@ -1,0 +1,144 @@
+"""Aggregate question scores into the figures evaluators compare. Pure.
+
+Ranking metrics come from ir-measures (trec_eval underneath): each expected
+provision is a relevant item, graded so that the first-listed matters most,
+and each ranked source becomes the provisions it finds first (or one
+irrelevant item). Cut-offs count sources, not provisions, so a passage that
+happens to hold three provisions is still one of the ten.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+import ir_measures
+from ir_measures import RR, R, nDCG
+
+from evals.score import QuestionScore
+
+# name → (higher is better?, how it reads in the report)
+METRICS: dict[str, tuple[bool, str]] = {
+    "recall@5": (True, "Recall@5 (sources)"),
+    "recall@10": (True, "Recall@10 (sources)"),
+    "mrr": (True, "MRR (sources)"),
+    "ndcg@10": (True, "nDCG@10 (sources)"),
+    "all_found@10": (True, "All expected found in top 10"),
+    "suggestion_recall": (True, "Suggestion recall"),
+    "tier_accuracy": (True, "Tier accuracy of matched suggestions"),
+    "avoid_violation_rate": (False, "Questions with an avoided provision shown"),
+    "suggestions_mean": (False, "Suggestions shown (mean)"),
+    "citation_validity": (True, "Citation validity"),
+    "status_accuracy": (True, "Status as expected"),
+    "abstention_precision": (True, "Abstention precision"),
+    "abstention_recall": (True, "Abstention recall"),
+    "false_refusal_rate": (False, "False refusals (in-scope answered 'not covered')"),
+    "safeguarding_recall": (True, "Safeguarding routed"),
+    "safeguarding_false_alarm_rate": (False, "Safeguarding false alarms"),
+    "latency_p50_ms": (False, "Latency p50 (ms)"),
+    "latency_p95_ms": (False, "Latency p95 (ms)"),
+}
+
+
+def _qrels_and_runs(scores: Sequence[QuestionScore], cutoff: int | None):
+    qrels, run = [], []
+    for s in scores:
+        for i in range(s.n_expected):
+            qrels.append(ir_measures.Qrel(s.case_id, f"e{i}", s.n_expected - i))
+        for rank, hits in enumerate(s.source_matches[:cutoff]):
+            ids = [f"e{i}" for i in hits] or [f"x{rank}"]
+            run.extend(ir_measures.ScoredDoc(s.case_id, doc, -rank - j / 100) for j, doc in enumerate(ids))
+    return qrels, run
+
+
+def ranking_per_question(scores: Sequence[QuestionScore]) -> dict[str, dict[str, float]]:
+    """recall@5, recall@10, mrr and ndcg@10 per question with expected provisions; 0 when nothing ranked."""
+    judged = [s for s in scores if s.n_expected]
+    out = {s.case_id: {"recall@5": 0.0, "recall@10": 0.0, "mrr": 0.0, "ndcg@10": 0.0} for s in judged}
+    for cutoff, measures in ((5, {"recall@5": R @ 1000}), (10, {"recall@10": R @ 1000, "ndcg@10": nDCG})):
+        qrels, run = _qrels_and_runs(judged, cutoff)
+        _fill(out, measures, qrels, run)
+    qrels, run = _qrels_and_runs(judged, None)
+    _fill(out, {"mrr": RR}, qrels, run)
+    return out
+
+
+def _fill(out: dict, measures: dict, qrels: list, run: list) -> None:
+    names = {measure: name for name, measure in measures.items()}
+    for metric in ir_measures.iter_calc(list(measures.values()), qrels, run):
+        out[metric.query_id][names[metric.measure]] = metric.value
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    vals = [v for v in values if v is not None]
+    return round(statistics.fmean(vals), 4) if vals else None
+
+
+def _ratio(num: int, den: int) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def _percentile(values: Sequence[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 1)
+
+
+def aggregate(scores: Sequence[QuestionScore]) -> dict[str, float | None]:
+    """Every figure in METRICS; None where it does not apply (e.g. suggestions of a bare retriever)."""
+    ranking = ranking_per_question(scores)
+    per_q = list(ranking.values())
+    judged = [s for s in scores if s.suggestion_found is not None]
+    with_expected = [s for s in judged if s.n_expected]
+    with_avoid = [s for s in judged if s.n_avoid]
+    abstained = [s for s in scores if s.status == "not_covered"]
+    out_of_scope = [s for s in scores if s.expected_status == "not_covered"]
+    in_scope = [s for s in scores if s.expected_status == "answered"]
+    alarms = [s for s in scores if s.expected_status == "safeguarding"]
+    latencies = [s.latency_ms for s in scores]
+    return {
+        "recall@5": _mean(q["recall@5"] for q in per_q),
+        "recall@10": _mean(q["recall@10"] for q in per_q),
+        "mrr": _mean(q["mrr"] for q in per_q),
+        "ndcg@10": _mean(q["ndcg@10"] for q in per_q),
+        "all_found@10": _mean(float(q["recall@10"] >= 1.0) for q in per_q),
+        "suggestion_recall": _mean(s.suggestion_recall for s in with_expected),
+        "tier_accuracy": _ratio(sum(s.tier_correct for s in judged), sum(s.tier_checked for s in judged)),
+        "avoid_violation_rate": _ratio(sum(bool(s.avoid_hits) for s in with_avoid), len(with_avoid)),
+        "suggestions_mean": _mean(float(s.suggestions_shown or 0) for s in judged),
+        "citation_validity": _ratio(
+            sum(s.citations_valid for s in judged), sum(s.citations_total for s in judged)
+        ),
+        "status_accuracy": _ratio(sum(s.status_ok for s in scores), len(scores)),
+        "abstention_precision": _ratio(
+            sum(s.expected_status == "not_covered" for s in abstained), len(abstained)
+        ),
+        "abstention_recall": _ratio(sum(s.status == "not_covered" for s in out_of_scope), len(out_of_scope)),
+        "false_refusal_rate": _ratio(sum(s.status == "not_covered" for s in in_scope), len(in_scope)),
+        "safeguarding_recall": _ratio(sum(s.status == "safeguarding" for s in alarms), len(alarms)),
+        "safeguarding_false_alarm_rate": _ratio(
+            sum(s.status == "safeguarding" for s in scores if s.expected_status != "safeguarding"),
+            len(scores) - len(alarms),
+        ),
+        "latency_p50_ms": _percentile(latencies, 0.50),
+        "latency_p95_ms": _percentile(latencies, 0.95),
+    }
+
+
+def grouped_recall(scores: Sequence[QuestionScore], by: str) -> dict[str, dict[str, float | None]]:
+    """Recall@10 and suggestion recall per framework area or phase, over questions that expect provisions."""
+    ranking = ranking_per_question(scores)
+    groups: dict[str, list[QuestionScore]] = defaultdict(list)
+    for s in scores:
+        if s.n_expected:
+            groups[getattr(s, by) or "(none)"].append(s)
+    return {
+        name: {
+            "questions": len(members),
+            "recall@10": _mean(ranking[s.case_id]["recall@10"] for s in members),
+            "suggestion_recall": _mean(s.suggestion_recall for s in members),
+        }
+        for name, members in sorted(groups.items())
+    }

@@ -1,0 +1,107 @@
+"""Run gold cases through the project and the baselines, and judge the figures.
+
+The systems are passed in, so tests can run any of them on any index. Each
+system answers in the same JSON shape as `provisions ask --json`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from evals.cases import Case
+from evals.metrics import aggregate, grouped_recall, ranking_per_question
+from evals.score import QuestionScore, score_answer
+from ingest.errors import InvalidQuestionError
+
+log = logging.getLogger(__name__)
+
+RUN_FORMAT = 1
+
+
+class System(Protocol):
+    name: str
+    judges_suggestions: bool
+
+    def answer(self, question: str) -> dict: ...
+
+
+class ProjectSystem:
+    """Provision Assistant itself, through the same `ask` the chat, API and command line use."""
+
+    name = "project"
+    judges_suggestions = True
+
+    def __init__(self, service) -> None:
+        self._service = service
+
+    def answer(self, question: str) -> dict:
+        try:
+            return self._service.ask(question)
+        except InvalidQuestionError as exc:
+            return {"status": "invalid", "error": str(exc), "suggestions": [], "sources": []}
+
+
+@dataclass
+class SystemRun:
+    name: str
+    scores: list[QuestionScore]
+    answers: dict[str, dict] = field(repr=False)
+
+    def to_json(self) -> dict:
+        ranking = ranking_per_question(self.scores)
+        questions = []
+        for s in self.scores:
+            row = s.to_json()
+            row.update(ranking.get(s.case_id, {}))
+            questions.append(row)
+        return {
+            "aggregates": aggregate(self.scores),
+            "by_area": grouped_recall([s for s in self.scores if s.kind == "recommend"], "area"),
+            "by_phase": grouped_recall(self.scores, "phase"),
+            "questions": questions,
+        }
+
+
+@dataclass
+class EvalRun:
+    cases: list[Case]
+    systems: dict[str, SystemRun]
+    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    sources: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "format": RUN_FORMAT,
+            "created": self.created,
+            "cases_from": self.sources,
+            "cases": len(self.cases),
+            "kinds": {k: sum(c.kind == k for c in self.cases) for k in sorted({c.kind for c in self.cases})},
+            "questions": {
+                c.id: {"question": c.question, "kind": c.kind, "phase": c.phase, "area": c.area}
+                for c in self.cases
+            },
+            "systems": {name: run.to_json() for name, run in self.systems.items()},
+        }
+
+
+def run_system(system: System, cases: Sequence[Case]) -> SystemRun:
+    scores, answers = [], {}
+    for case in cases:
+        started = time.perf_counter()
+        answer = system.answer(case.question)
+        elapsed = (time.perf_counter() - started) * 1000
+        answers[case.id] = answer
+        scores.append(score_answer(case, answer, elapsed, judges_suggestions=system.judges_suggestions))
+    log.info("%s: %d questions answered", system.name, len(cases))
+    return SystemRun(system.name, scores, answers)
+
+
+def run_eval(cases: Sequence[Case], systems: Sequence[System], sources: Sequence[str] = ()) -> EvalRun:
+    if not cases:
+        raise ValueError("no cases to run")
+    return EvalRun(list(cases), {s.name: run_system(s, cases) for s in systems}, sources=list(sources))

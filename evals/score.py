@@ -1,0 +1,139 @@
+"""Score one answer against one gold case. Pure: plain data in, plain data out.
+
+Retrieval is judged on the ranked `sources`, cut to a character budget so that
+returning long passages cannot win; what staff see is judged on `suggestions`.
+A passage or suggestion matches an expected provision when it contains the
+provision's quote, both normalised (see `evals.cases.normalise`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+from evals.cases import Case, normalise
+
+SOURCE_BUDGET_CHARS = 10_000
+
+
+def budgeted(texts: Sequence[str], budget: int = SOURCE_BUDGET_CHARS) -> list[str]:
+    """The ranked texts cut where their running length reaches `budget`."""
+    kept, used = [], 0
+    for text in texts:
+        if used >= budget:
+            break
+        kept.append(text[: budget - used])
+        used += len(kept[-1])
+    return kept
+
+
+def ranked_matches(texts: Sequence[str], keys: Sequence[str]) -> list[list[int]]:
+    """For each ranked text, the expected provisions it finds for the first time (by index)."""
+    found: set[int] = set()
+    ranks = []
+    for text in texts:
+        norm = normalise(text)
+        new = [i for i, key in enumerate(keys) if i not in found and key in norm]
+        found.update(new)
+        ranks.append(new)
+    return ranks
+
+
+@dataclass
+class QuestionScore:
+    """Everything measured for one question and one system; aggregates are built from these."""
+
+    case_id: str
+    kind: str
+    phase: str
+    area: str
+    expected_status: str
+    status: str
+    latency_ms: float
+    n_expected: int
+    n_avoid: int = 0
+    # per ranked source (within budget): expected-provision indexes first found there
+    source_matches: list[list[int]] = field(default_factory=list)
+    suggestions_shown: int | None = None
+    suggestion_found: list[int] | None = None
+    tier_checked: int = 0
+    tier_correct: int = 0
+    tier_mistakes: list[str] = field(default_factory=list)
+    avoid_hits: list[int] | None = None
+    citations_total: int = 0
+    citations_valid: int = 0
+    error: str = ""
+
+    @property
+    def status_ok(self) -> bool:
+        return self.status == self.expected_status
+
+    def recall_at(self, k: int) -> float | None:
+        if not self.n_expected:
+            return None
+        return len({i for hits in self.source_matches[:k] for i in hits}) / self.n_expected
+
+    @property
+    def suggestion_recall(self) -> float | None:
+        if not self.n_expected or self.suggestion_found is None:
+            return None
+        return len(self.suggestion_found) / self.n_expected
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["status_ok"] = self.status_ok
+        data["recall@10"] = self.recall_at(10)
+        data["suggestion_recall"] = self.suggestion_recall
+        return data
+
+
+def score_answer(case: Case, answer: dict, latency_ms: float, *, judges_suggestions: bool) -> QuestionScore:
+    """How one answer (the JSON every front end shows) measures up to its case."""
+    keys = [q.key for q in case.expected]
+    sources = answer.get("sources", [])
+    score = QuestionScore(
+        case_id=case.id,
+        kind=case.kind,
+        phase=case.phase,
+        area=case.area,
+        expected_status=case.status or "",
+        status=answer.get("status", "error"),
+        latency_ms=round(latency_ms, 2),
+        n_expected=len(keys),
+        n_avoid=len(case.avoid),
+        source_matches=ranked_matches(budgeted([s.get("text", "") for s in sources]), keys),
+        error=answer.get("error", ""),
+    )
+    if judges_suggestions:
+        _score_suggestions(score, case, answer.get("suggestions", []), sources)
+    return score
+
+
+def _score_suggestions(
+    score: QuestionScore, case: Case, suggestions: list[dict], sources: list[dict]
+) -> None:
+    shown = [(s.get("tier", "none"), normalise(s.get("text", ""))) for s in suggestions]
+    score.suggestions_shown = len(shown)
+    score.suggestion_found = []
+    for i, quote in enumerate(case.expected):
+        tiers = [tier for tier, text in shown if quote.key in text]
+        if not tiers:
+            continue
+        score.suggestion_found.append(i)
+        if quote.tier != "none":
+            score.tier_checked += 1
+            if quote.tier in tiers:
+                score.tier_correct += 1
+            else:
+                score.tier_mistakes.append(
+                    f"expected {quote.tier}, shown {'/'.join(tiers)}: {quote.quote[:60]}"
+                )
+    score.avoid_hits = [
+        i for i, quote in enumerate(case.avoid) if any(quote.key in text for _, text in shown)
+    ]
+    by_id = {s.get("id"): normalise(s.get("text", "")) for s in sources}
+    for suggestion, (_, text) in zip(suggestions, shown, strict=True):
+        ids = suggestion.get("source_ids") or []
+        score.citations_total += 1
+        if ids and all(by_id.get(i) is not None and text in by_id[i] for i in ids):
+            score.citations_valid += 1

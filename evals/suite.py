@@ -1,0 +1,87 @@
+"""The eval around `run_eval`: `build_systems` makes the systems, `write_outputs` judges and saves.
+
+Used by `provisions eval` and by the eval test, so both give the same figures.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from evals.cases import EvalDataError
+from evals.gates import GateResult, check_gates, gates_failed, load_gates, regressions
+from evals.report import deepeval_rows, jsonl, ragas_rows, render_html
+from evals.runner import EvalRun, ProjectSystem, System
+from ingest.settings import PROJECT_ROOT, Settings
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+log = logging.getLogger(__name__)
+
+EVALS_DIR = PROJECT_ROOT / "evals"
+DEFAULT_CASES = EVALS_DIR / "cases"
+DEFAULT_GATES = EVALS_DIR / "gates.yaml"
+DEFAULT_REFERENCE = EVALS_DIR / "reference-run.json"
+
+
+def build_systems(settings: Settings, embeddings: Embeddings, *, baselines: bool = True) -> list[System]:
+    """The project on the served index, and the two baselines over the raw corpus."""
+    from evals.baselines import BM25Baseline, TutorialBaseline, tutorial_chunks
+    from ingest.store import ephemeral_client
+    from retrieval.service import AnswerService
+
+    systems: list[System] = [ProjectSystem(AnswerService.from_settings(settings, embeddings))]
+    if baselines:
+        chunks = tutorial_chunks(settings.corpus_dir, max_bytes=settings.max_file_bytes)
+        systems.append(TutorialBaseline(chunks, embeddings, ephemeral_client()))
+        systems.append(BM25Baseline(chunks))
+    return systems
+
+
+@dataclass
+class Outcome:
+    run: dict
+    gates: list[GateResult]
+    regressions: list[dict]
+    compared_with: str | None
+    out_dir: Path
+
+    @property
+    def failed(self) -> list[GateResult]:
+        return gates_failed(self.gates)
+
+
+def write_outputs(
+    run: EvalRun, out_dir: Path, *, gates_path: Path | None, compare_with: Path | None
+) -> Outcome:
+    """run.json, report.html, the RAGAS and DeepEval exports, and the verdicts."""
+    data = run.to_json()
+    gates = check_gates(data, load_gates(gates_path)) if gates_path else []
+    data["gates"] = [g.to_json() for g in gates]
+    previous, compared = None, None
+    if compare_with is not None and compare_with.is_file():
+        try:
+            previous = json.loads(compare_with.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise EvalDataError(f"{compare_with}: cannot read the earlier run: {exc}") from exc
+        compared = str(compare_with)
+    worse = regressions(previous, data) if previous else []
+    data["regressions"] = worse
+    data["compared_with"] = compared
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "run.json").write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out_dir / "report.html").write_text(render_html(data, data["gates"], worse, compared), encoding="utf-8")
+    project = run.systems.get("project")
+    if project is not None:
+        (out_dir / "ragas.jsonl").write_text(jsonl(ragas_rows(run.cases, project.answers)), encoding="utf-8")
+        (out_dir / "deepeval.json").write_text(
+            json.dumps(deepeval_rows(run.cases, project.answers), indent=1, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
+    log.info("eval outputs written to %s", out_dir)
+    return Outcome(data, gates, worse, compared, out_dir)
