@@ -31,13 +31,14 @@ DEFAULT_STATUS: dict[str, str] = {
 }
 
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_MD_STRONG = re.compile(r"\*\*|__")
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
 
 
 def normalise(text: str) -> str:
-    """Text as compared with a quote: Markdown links reduced to their words, case and spacing ignored."""
+    """Text as compared with a quote: Markdown links and bold reduced to words; case, spacing ignored."""
     text = unicodedata.normalize("NFKC", text)
-    text = _MD_LINK.sub(r"\1", text).translate(_QUOTES)
+    text = _MD_STRONG.sub("", _MD_LINK.sub(r"\1", text)).translate(_QUOTES)
     return " ".join(text.casefold().split())
 
 

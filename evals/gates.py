@@ -57,7 +57,7 @@ class GateResult:
     system: str
     bound: str
     value: float | None
-    passed: bool
+    passed: bool | None  # None: the cases run measure nothing for this metric
     enforced: bool
     pending: str = ""
 
@@ -70,15 +70,15 @@ def check_gates(run_json: dict, gates: dict[str, Gate]) -> list[GateResult]:
     for metric, gate in gates.items():
         value = run_json["systems"].get(gate.system, {}).get("aggregates", {}).get(metric)
         if gate.min is not None:
-            bound, passed = f"≥ {gate.min}", value is not None and value >= gate.min
+            bound, passed = f"≥ {gate.min}", None if value is None else value >= gate.min
         else:
-            bound, passed = f"≤ {gate.max}", value is not None and value <= gate.max
+            bound, passed = f"≤ {gate.max}", None if value is None else value <= gate.max
         results.append(GateResult(metric, gate.system, bound, value, passed, not gate.pending, gate.pending))
     return results
 
 
 def gates_failed(results: list[GateResult]) -> list[GateResult]:
-    return [r for r in results if r.enforced and not r.passed]
+    return [r for r in results if r.enforced and r.passed is False]
 
 
 # Per-question figures compared between runs; True where higher is better.

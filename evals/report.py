@@ -27,7 +27,10 @@ def question_table(run: dict) -> str:
     """One line per question: status, recall@10 of every system, and what staff saw."""
     systems = list(run["systems"])
     rows = {name: {q["case_id"]: q for q in run["systems"][name]["questions"]} for name in systems}
-    header = f"{'case':<34} {'kind':<12} {'status':<24} " + " ".join(f"{'R@10 ' + n:>13}" for n in systems)
+    width = max(len("case"), *(len(c) for c in run["questions"]))
+    header = f"{'case':<{width}} {'kind':<12} {'status':<24} " + " ".join(
+        f"{'R@10 ' + n:>13}" for n in systems
+    )
     header += f" {'sugg':>5} {'tier':>5} {'avoid':>5} {'ms':>6}"
     lines = [header, "-" * len(header)]
     for case_id, meta in run["questions"].items():
@@ -38,7 +41,7 @@ def question_table(run: dict) -> str:
         tier = f"{mine['tier_correct']}/{mine['tier_checked']}" if mine["tier_checked"] else "–"
         avoid = len(mine["avoid_hits"]) if mine.get("avoid_hits") else 0
         lines.append(
-            f"{case_id[:34]:<34} {meta['kind']:<12} {status[:24]:<24} {recalls} "
+            f"{case_id:<{width}} {meta['kind']:<12} {status[:24]:<24} {recalls} "
             f"{_fmt(mine.get('suggestion_recall')):>5} {tier:>5} {avoid:>5} {mine['latency_ms']:>6.0f}"
         )
     return "\n".join(lines)
@@ -57,7 +60,12 @@ def summary_table(run: dict) -> str:
 def gates_table(gates: list[dict]) -> str:
     lines = []
     for g in gates:
-        verdict = "pass" if g["passed"] else ("FAIL" if g["enforced"] else f"pending ({g['pending']})")
+        if g["passed"] is None:
+            verdict = "not measured by these cases"
+        elif not g["enforced"]:
+            verdict = f"pending ({g['pending']}): {'pass' if g['passed'] else 'fail'}"
+        else:
+            verdict = "pass" if g["passed"] else "FAIL"
         lines.append(f"  {g['metric']:<32} {g['bound']:>8}  {_fmt(g['value'], g['metric']):>8}  {verdict}")
     return "\n".join(lines)
 

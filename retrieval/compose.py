@@ -77,7 +77,7 @@ def compose(selection: Selection, templates: AnswerTemplates) -> dict:
         parts.append(templates.tier_headings[tier])
         lines = []
         for pick in picks:
-            text = trim(pick.shown.text)
+            text = trim(pick.text)
             suggestions.append({"tier": tier, "text": text, "source_ids": pick.ids})
             lines.append(
                 templates.suggestion.format(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -54,6 +53,14 @@ class Pick:
     def ids(self) -> list[str]:
         return [self.shown.id, *(c.id for c in self.also)]
 
+    @property
+    def text(self) -> str:
+        """The words every cited passage holds: duplicates may end in different punctuation."""
+        text = self.shown.text.strip()
+        if all(text in c.text for c in self.also):
+            return text
+        return text.rstrip(_END_PUNCTUATION)
+
 
 @dataclass(frozen=True)
 class Selection:
@@ -67,8 +74,13 @@ class Selection:
         return any(self.picks.values())
 
 
+_END_PUNCTUATION = ".,;:!? "
+
+
 def _key(text: str) -> str:
-    return re.sub(r"\W+", " ", text.lower()).strip()
+    # Only case, spacing and the closing mark may differ: anything more and the
+    # suggestion shown would not stand word for word in every passage it cites.
+    return " ".join(text.casefold().split()).rstrip(_END_PUNCTUATION)
 
 
 def select(

@@ -52,6 +52,19 @@ def test_repeated_provision_is_shown_once_citing_both_places():
     assert [s["source_ids"] for s in answer["suggestions"]] == [["a", "b"]]
 
 
+def test_a_merged_suggestion_stands_word_for_word_in_every_passage_it_cites():
+    cands = [cand("a", "[SEND local offer](#),", 0.8), cand("b", "[SEND local offer](#).", 0.7)]
+    (suggestion,) = compose(select("q", cands, POLICY), TEMPLATES)["suggestions"]
+    assert suggestion["text"] == "[SEND local offer](#)"
+    assert all(suggestion["text"] in c.text for c in cands)
+
+
+def test_different_words_are_never_merged():
+    cands = [cand("a", "Pupil voice (surveys).", 0.8), cand("b", "Pupil voice: surveys.", 0.7)]
+    answer = compose(select("q", cands, POLICY), TEMPLATES)
+    assert [s["source_ids"] for s in answer["suggestions"]] == [["a"], ["b"]]
+
+
 def test_background_prose_does_not_push_out_provisions():
     cands = [cand("p", "Some prose.", 0.70, "none", "passage"), cand("t", "Targeted.", 0.80)]
     answer = compose(select("q", cands, POLICY), TEMPLATES)

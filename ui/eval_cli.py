@@ -37,12 +37,10 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     out_dir = args.out or PROJECT_ROOT / "evals" / "runs" / stamp
     compare = args.compare or DEFAULT_REFERENCE
-    outcome = write_outputs(
-        run,
-        out_dir,
-        gates_path=None if args.no_gates else (args.gates or DEFAULT_GATES),
-        compare_with=compare,
-    )
+    # The bundled gates are set on the bundled cases: on an evaluator's own
+    # cases they apply only when asked for with --gates.
+    gates = args.gates or (None if args.cases else DEFAULT_GATES)
+    outcome = write_outputs(run, out_dir, gates_path=None if args.no_gates else gates, compare_with=compare)
 
     print(question_table(outcome.run))
     print()
@@ -50,6 +48,8 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
     if outcome.gates:
         print("\nGates:")
         print(gates_table(outcome.run["gates"]))
+    elif args.cases and not args.no_gates:
+        print("\nGates: not applied to your own cases (add --gates FILE to apply them).")
     print(f"\nQuestions that got worse than {outcome.compared_with or '(no earlier run)'}:")
     print(regressions_text(outcome.regressions))
     print(f"\nReport: {out_dir / 'report.html'}\nResults: {out_dir / 'run.json'}")

@@ -1,0 +1,231 @@
+"""Cases and gates files, the comparison with an earlier run, and the report: no model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from evals.cases import EvalDataError, load_cases, missing_quotes
+from evals.gates import check_gates, gates_failed, load_gates, regressions
+from evals.report import deepeval_rows, question_table, ragas_rows, render_html, summary_table
+from evals.suite import DEFAULT_CASES
+from ingest.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.unit
+
+CASE = """
+cases:
+  - id: {id}
+    kind: recommend
+    question: "yr 4 lad left out at break"
+    phase: primary
+    expected:
+      - quote: "{quote}"
+        document: doc.txt
+        tier: targeted
+"""
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_every_gold_quote_is_in_its_document_word_for_word():
+    cases = load_cases([DEFAULT_CASES])
+    assert missing_quotes(cases, PROJECT_ROOT / "corpus") == []
+
+
+def test_the_gold_set_has_what_the_suite_promises():
+    cases = load_cases([DEFAULT_CASES])
+    kinds = {
+        k: sum(c.kind == k for c in cases) for k in ("recommend", "lookup", "out_of_scope", "safeguarding")
+    }
+    assert kinds["recommend"] >= 40 and kinds["lookup"] >= 8
+    assert kinds["out_of_scope"] >= 6 and kinds["safeguarding"] >= 6
+    recommend = [c for c in cases if c.kind == "recommend"]
+    assert {c.phase for c in recommend} >= {"early years", "primary", "secondary"}
+    assert len({c.area for c in recommend if c.area}) >= 11
+    assert any(c.question == "Year 8 pupil anxious about the canteen" for c in cases)
+
+
+def test_a_quote_missing_from_its_document_is_named(tmp_path):
+    (tmp_path / "corpus").mkdir()
+    write(tmp_path / "corpus" / "doc.txt", "Named adult to check in each morning.\n")
+    cases = load_cases(
+        [write(tmp_path / "c.yaml", CASE.format(id="c1", quote="Named adult to check in at lunch"))]
+    )
+    (problem,) = missing_quotes(cases, tmp_path / "corpus")
+    assert "c1" in problem and "doc.txt" in problem and "check in at lunch" in problem
+
+
+def test_a_document_that_is_not_there_is_named(tmp_path):
+    cases = load_cases([write(tmp_path / "c.yaml", CASE.format(id="c1", quote="Named adult to check in"))])
+    (problem,) = missing_quotes(cases, tmp_path)
+    assert "no readable document 'doc.txt'" in problem
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("cases: [", "cannot read"),
+        (CASE.format(id="Bad Id", quote="Named adult to check in"), "cases.0.id"),
+        (CASE.format(id="c1", quote="short"), "cases.0.expected.0.quote"),
+        (
+            CASE.replace("recommend", "recommendation").format(id="c1", quote="Named adult to check in"),
+            "kind",
+        ),
+        ("cases:\n  - id: c1\n    kind: lookup\n    question: what is the number\n", "at least one expected"),
+        (
+            "cases:\n  - id: c1\n    kind: out_of_scope\n    question: fractions\n    expected:\n"
+            "      - {quote: Named adult to check in, document: doc.txt}\n",
+            "expects nothing",
+        ),
+        (CASE.format(id="c1", quote="Named adult to check in") + "    colour: red\n", "colour"),
+    ],
+)
+def test_bad_cases_files_name_the_file_and_field(tmp_path, text, message):
+    path = write(tmp_path / "mine.yaml", text)
+    with pytest.raises(EvalDataError, match=message) as err:
+        load_cases([path])
+    assert "mine.yaml" in str(err.value)
+
+
+def test_case_ids_are_unique_across_files_and_folders_are_read(tmp_path):
+    write(tmp_path / "a.yaml", CASE.format(id="c1", quote="Named adult to check in"))
+    write(tmp_path / "b.yaml", CASE.format(id="c1", quote="Named adult to check in"))
+    with pytest.raises(EvalDataError, match=r"'c1' is already used in .*a\.yaml"):
+        load_cases([tmp_path])
+    with pytest.raises(EvalDataError, match="no such cases file"):
+        load_cases([tmp_path / "nope.yaml"])
+
+
+def test_status_defaults_by_kind(tmp_path):
+    (case,) = load_cases([write(tmp_path / "c.yaml", CASE.format(id="c1", quote="Named adult to check in"))])
+    assert case.status == "answered" and case.question == "yr 4 lad left out at break"
+
+
+def run_json(**aggregates) -> dict:
+    return {"systems": {"project": {"aggregates": aggregates, "questions": []}}}
+
+
+def test_gates_pass_fail_pending_and_unmeasured(tmp_path):
+    gates = load_gates(
+        write(
+            tmp_path / "g.yaml",
+            "gates:\n  recall@10: {min: 0.8}\n  latency_p95_ms: {max: 500}\n"
+            "  safeguarding_recall: {min: 1.0, pending: issue 6}\n  abstention_recall: {min: 0.5}\n",
+        )
+    )
+    results = check_gates(
+        run_json(**{"recall@10": 0.7, "latency_p95_ms": 120, "safeguarding_recall": 0.0}), gates
+    )
+    verdicts = {r.metric: (r.passed, r.enforced) for r in results}
+    assert verdicts == {
+        "recall@10": (False, True),
+        "latency_p95_ms": (True, True),
+        "safeguarding_recall": (False, False),
+        "abstention_recall": (None, True),
+    }
+    assert [r.metric for r in gates_failed(results)] == ["recall@10"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("gates:\n  recal@10: {min: 0.8}\n", "unknown metric.*recal@10"),
+        ("gates:\n  recall@10: {min: 0.8, max: 0.9}\n", "exactly one of min or max"),
+        ("gates: [", "cannot read"),
+    ],
+)
+def test_bad_gates_files_are_named(tmp_path, text, message):
+    with pytest.raises(EvalDataError, match=message) as err:
+        load_gates(write(tmp_path / "gates.yaml", text))
+    assert "gates.yaml" in str(err.value)
+
+
+def question(cid: str, **figures) -> dict:
+    row = {
+        "case_id": cid,
+        "status_ok": True,
+        "recall@10": 1.0,
+        "mrr": 1.0,
+        "suggestion_recall": 1.0,
+        "tier_correct": 2,
+        "avoid_hits": [],
+        "citations_total": 3,
+        "citations_valid": 3,
+    }
+    row.update(figures)
+    return row
+
+
+def test_regressions_list_every_question_that_got_worse_and_nothing_else():
+    before = {"systems": {"project": {"questions": [question("a"), question("b"), question("c")]}}}
+    after = {
+        "systems": {
+            "project": {
+                "questions": [
+                    question("a", **{"recall@10": 0.5}, avoid_hits=[0]),
+                    question("b", mrr=1.0, suggestion_recall=None),  # not measured now: not a regression
+                    question("c", citations_valid=2, status_ok=False),
+                    question("new", **{"recall@10": 0.0}),
+                ]
+            }
+        }
+    }
+    worse = {r["case_id"]: set(r["changes"]) for r in regressions(before, after)}
+    assert worse == {"a": {"recall@10", "avoid_hits"}, "c": {"citations_invalid", "status_ok"}}
+
+
+@pytest.fixture
+def small_run() -> tuple[dict, list]:
+    from evals.runner import run_eval
+
+    cases = load_cases([write_tmp_case()])
+
+    class Fixed:
+        def __init__(self, name, judges, text):
+            self.name, self.judges_suggestions, self._text = name, judges, text
+
+        def answer(self, question):
+            src = {"id": "s1", "text": self._text}
+            sugg = [{"tier": "targeted", "text": self._text, "source_ids": ["s1"]}]
+            return {
+                "status": "answered",
+                "answer": "## Targeted\n1. " + self._text,
+                "sources": [src],
+                "suggestions": sugg,
+            }
+
+    run = run_eval(
+        cases, [Fixed("project", True, "Named adult to check in"), Fixed("bm25", False, "<b>x</b>")]
+    )
+    return run.to_json(), run
+
+
+def write_tmp_case() -> Path:
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp())
+    return write(folder / "c.yaml", CASE.format(id="c1", quote="Named adult to check in"))
+
+
+def test_report_and_tables_show_every_system_and_escape_text(small_run):
+    data, _ = small_run
+    html = render_html(data, [], [], None)
+    assert "project" in html and "bm25" in html and "Recall@10 per phase" in html
+    assert "<b>x</b>" not in html  # passages never inject markup into the report
+    assert "c1" in question_table(data) and "Citation validity" in summary_table(data)
+    assert json.loads(json.dumps(data))["systems"]["project"]["aggregates"]["citation_validity"] == 1.0
+
+
+def test_exports_have_the_fields_ragas_and_deepeval_read(small_run):
+    _, run = small_run
+    (ragas,) = ragas_rows(run.cases, run.systems["project"].answers)
+    assert set(ragas) >= {"user_input", "retrieved_contexts", "response", "reference"}
+    assert ragas["retrieved_contexts"] == ["Named adult to check in"]
+    (deep,) = deepeval_rows(run.cases, run.systems["project"].answers)
+    assert set(deep) >= {"input", "actual_output", "expected_output", "retrieval_context"}

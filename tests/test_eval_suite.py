@@ -1,0 +1,127 @@
+"""`provisions eval` end to end: real model, real Chroma, real files, both baselines."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from evals.suite import DEFAULT_CASES, DEFAULT_GATES, DEFAULT_REFERENCE, build_systems, write_outputs
+from ingest.settings import PROJECT_ROOT
+from tests.conftest import CORPUS
+from tests.pdfs import SCHOOL_POLICY_PAGES, make_pdf
+from ui.cli import main
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+CASES = """
+cases:
+  - id: dining-hall
+    kind: recommend
+    question: "y8 finds the dining hall too much, what can we do"
+    phase: secondary
+    area: ""
+    expected:
+      - quote: "may eat in the library with a member of staff"
+        document: lunchtime-policy.pdf
+  - id: who-funds
+    kind: lookup
+    question: "who pays for NCB's belonging matters?"
+    expected:
+      - quote: "Funded by the Kusuma Trust"
+        document: ncb-belonging-matters-programme-2025.txt
+  - id: sims-password
+    kind: out_of_scope
+    question: "how do I reset my SIMS password"
+"""
+
+
+@pytest.fixture
+def small_eval(settings, tmp_path, capsys):
+    """A two-document index and an evaluator's own cases file for it."""
+    settings.corpus_dir.mkdir()
+    shutil.copy(CORPUS / "ncb-belonging-matters-programme-2025.txt", settings.corpus_dir)
+    make_pdf(settings.corpus_dir / "lunchtime-policy.pdf", SCHOOL_POLICY_PAGES)
+    assert main(["ingest", "--quiet"], settings=settings) == 0
+    cases = tmp_path / "mine.yaml"
+    cases.write_text(CASES, encoding="utf-8")
+    capsys.readouterr()
+    return settings, cases
+
+
+def test_eval_on_an_evaluators_own_cases_writes_every_output(small_eval, tmp_path, capsys):
+    settings, cases = small_eval
+    out = tmp_path / "run1"
+    assert main(["eval", "--cases", str(cases), "--out", str(out)], settings=settings) == 0
+    printed = capsys.readouterr().out
+    assert "dining-hall" in printed and "Recall@10 (sources)" in printed
+    assert "not applied to your own cases" in printed
+
+    run = json.loads((out / "run.json").read_text("utf-8"))
+    assert set(run["systems"]) == {"project", "tutorial", "bm25"}
+    assert run["kinds"] == {"lookup": 1, "out_of_scope": 1, "recommend": 1}
+    project = run["systems"]["project"]["aggregates"]
+    assert project["citation_validity"] == 1.0
+    assert run["systems"]["bm25"]["aggregates"]["recall@10"] == 1.0  # both quotes are keyword hits
+    html = (out / "report.html").read_text("utf-8")
+    assert "tutorial" in html and "Recall@10 per phase" in html
+    ragas = [json.loads(line) for line in (out / "ragas.jsonl").read_text("utf-8").splitlines()]
+    assert ragas[0]["user_input"] == "y8 finds the dining hall too much, what can we do"
+    assert len(json.loads((out / "deepeval.json").read_text("utf-8"))) == 3
+
+
+def test_a_failed_gate_exits_non_zero_and_regressions_are_listed(small_eval, tmp_path, capsys):
+    settings, cases = small_eval
+    first = tmp_path / "run1"
+    assert main(["eval", "--cases", str(cases), "--out", str(first), "--no-baselines"], settings) == 0
+    earlier = json.loads((first / "run.json").read_text("utf-8"))
+    for row in earlier["systems"]["project"]["questions"]:
+        if row["case_id"] == "who-funds":
+            row["mrr"] = 2.0  # better than any real run can be
+    (first / "run.json").write_text(json.dumps(earlier), "utf-8")
+    gates = tmp_path / "gates.yaml"
+    gates.write_text("gates:\n  citation_validity: {min: 1.0}\n  recall@10: {min: 1.01}\n", "utf-8")
+    capsys.readouterr()
+
+    argv = ["eval", "--cases", str(cases), "--out", str(tmp_path / "run2"), "--no-baselines"]
+    code = main([*argv, "--gates", str(gates), "--compare", str(first / "run.json")], settings)
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "eval gate(s) failed: recall@10" in err
+    assert "who-funds: mrr 2.00→" in out
+    assert "citation_validity" in out and "FAIL" in out
+
+
+def test_check_cases_names_a_quote_that_is_not_in_its_document(small_eval, tmp_path, capsys):
+    settings, cases = small_eval
+    cases.write_text(CASES.replace("Kusuma Trust", "Lottery Fund"), encoding="utf-8")
+    assert main(["eval", "--cases", str(cases), "--check-cases"], settings=settings) == 1
+    err = capsys.readouterr().err
+    assert "who-funds" in err and "Funded by the Lottery Fund" in err
+
+
+def test_a_bad_cases_file_is_a_clear_message_not_a_traceback(small_eval, tmp_path, capsys):
+    settings, _ = small_eval
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("cases:\n  - id: x1\n    kind: guess\n    question: hello\n", encoding="utf-8")
+    assert main(["eval", "--cases", str(bad)], settings=settings) == 1
+    err = capsys.readouterr().err
+    assert "bad.yaml" in err and "kind" in err and "Traceback" not in err
+
+
+@pytest.mark.eval
+def test_the_gold_set_meets_every_gate(corpus_index, embeddings):
+    """CI's eval: the bundled gold cases, the project beside both baselines, the gates enforced."""
+    from evals.cases import load_cases
+    from evals.report import gates_table, regressions_text, summary_table
+    from evals.runner import run_eval
+
+    cases = load_cases([DEFAULT_CASES])
+    run = run_eval(cases, build_systems(corpus_index, embeddings), [str(DEFAULT_CASES)])
+    out = PROJECT_ROOT / "test-artefacts" / "eval"
+    outcome = write_outputs(run, out, gates_path=DEFAULT_GATES, compare_with=DEFAULT_REFERENCE)
+    print(summary_table(outcome.run), gates_table(outcome.run["gates"]), sep="\n\n")
+    print("Worse than the reference run:", regressions_text(outcome.regressions), sep="\n")
+    assert all(g.value is not None for g in outcome.gates), "a gate measures nothing on the gold set"
+    assert not outcome.failed, gates_table([g.to_json() for g in outcome.failed])
