@@ -229,3 +229,10 @@ def test_exports_have_the_fields_ragas_and_deepeval_read(small_run):
     assert ragas["retrieved_contexts"] == ["Named adult to check in"]
     (deep,) = deepeval_rows(run.cases, run.systems["project"].answers)
     assert set(deep) >= {"input", "actual_output", "expected_output", "retrieval_context"}
+
+
+def test_the_readme_example_case_is_valid_and_quotes_the_corpus(tmp_path):
+    readme = (PROJECT_ROOT / "README.md").read_text("utf-8")
+    example = readme.split("**Adding cases.**", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    cases = load_cases([write(tmp_path / "example.yaml", example)])
+    assert missing_quotes(cases, PROJECT_ROOT / "corpus") == []
