@@ -101,6 +101,13 @@ def test_check_cases_names_a_quote_that_is_not_in_its_document(small_eval, tmp_p
     assert "who-funds" in err and "Funded by the Lottery Fund" in err
 
 
+def test_a_missing_earlier_run_is_named(small_eval, tmp_path, capsys):
+    settings, cases = small_eval
+    argv = ["eval", "--cases", str(cases), "--compare", str(tmp_path / "old" / "run.json")]
+    assert main(argv, settings=settings) == 1
+    assert "old/run.json: no such run.json to compare with" in capsys.readouterr().err
+
+
 def test_a_bad_cases_file_is_a_clear_message_not_a_traceback(small_eval, tmp_path, capsys):
     settings, _ = small_eval
     bad = tmp_path / "bad.yaml"

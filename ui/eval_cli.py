@@ -14,12 +14,14 @@ MAX_LISTED = 20
 
 
 def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
-    from evals.cases import load_cases, missing_quotes
+    from evals.cases import EvalDataError, load_cases, missing_quotes
     from evals.report import gates_table, question_table, regressions_text, summary_table
     from evals.runner import run_eval
     from evals.suite import DEFAULT_CASES, DEFAULT_GATES, DEFAULT_REFERENCE, build_systems, write_outputs
     from ingest.store import make_embeddings
 
+    if args.compare is not None and not args.compare.is_file():
+        raise EvalDataError(f"{args.compare}: no such run.json to compare with")
     case_paths = args.cases or [DEFAULT_CASES]
     cases = load_cases(case_paths)
     problems = missing_quotes(cases, settings.corpus_dir)
