@@ -25,13 +25,22 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(50_000_000, ge=1)
     max_question_chars: int = Field(1000, ge=10)
 
-    candidates: int = Field(40, ge=1, le=500, description="units fetched from the index per question")
-    min_relevance: float = Field(0.30, ge=0.0, le=1.0, description="below this, a unit is not relevant")
-    relative_relevance: float = Field(
-        0.75, ge=0.0, le=1.0, description="keep units scoring at least this share of the best score"
+    # Staff words mapped to the documents' words; empty means vocabulary.yaml in the corpus folder.
+    vocabulary_file: Path | None = None
+    # The user's local authority: its services rank first; other councils' are labelled.
+    council: str = ""
+
+    candidates: int = Field(40, ge=1, le=500, description="units fetched per search (dense and keyword)")
+    min_relevance: float = Field(
+        0.30, ge=0.0, le=1.0, description="below this best cosine similarity, nothing is covered"
     )
     max_per_tier: int = Field(4, ge=1, le=20)
+    max_suggestions: int = Field(12, ge=1, le=50)
     max_sources: int = Field(10, ge=1, le=100)
+
+    @property
+    def vocabulary_path(self) -> Path:
+        return self.vocabulary_file or self.corpus_dir / "vocabulary.yaml"
 
     @field_validator("collection")
     @classmethod

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from ingest.units import decode_phases
-from retrieval.select import TIER_ORDER, Candidate, Selection
+from retrieval.library import Passage
+from retrieval.select import TIER_ORDER, Selection, is_council
 from retrieval.templates import AnswerTemplates
 
 MAX_SUGGESTION_CHARS = 600
@@ -26,28 +27,35 @@ def trim(text: str, limit: int = MAX_SUGGESTION_CHARS) -> str:
     return head[:cut].rstrip() if cut > limit // 3 else head.rsplit(" ", 1)[0]
 
 
-def source_json(cand: Candidate) -> dict:
-    meta = cand.metadata
+def source_json(passage: Passage, score: float) -> dict:
+    meta = passage.metadata
+    members = passage.members
     return {
-        "id": cand.id,
-        "text": cand.text,
+        "id": passage.id,
+        "text": passage.text,
         "document": meta.get("document", ""),
         "title": meta.get("title", ""),
         "section": meta.get("section", ""),
-        "tier": meta.get("tier", "none"),
+        "tier": members[0].tier if len(members) == 1 else "none",
         "page": meta.get("page"),
-        "kind": meta.get("kind", "passage"),
+        "kind": passage.kind,
         "local_authority": meta.get("local_authority", ""),
-        "phase": decode_phases(meta.get("phase")),
-        "score": round(cand.score, 4),
+        "phase": sorted({p for m in members for p in decode_phases(m.metadata.get("phase"))}),
+        "score": round(score, 4),
+        "units": [m.id for m in members],
     }
 
 
-def citation(cand: Candidate, templates: AnswerTemplates) -> str:
-    page = cand.metadata.get("page")
+def citation(passage: Passage, templates: AnswerTemplates, council: str | None) -> str:
+    meta = passage.metadata
+    page = meta.get("page")
+    authority = meta.get("local_authority", "")
+    # Another council's services may not be open to this school: say whose they are.
+    foreign = is_council(authority) and (council or "").casefold() != authority.casefold()
     return templates.citation.format(
-        title=cand.metadata.get("short_title") or cand.metadata.get("title", ""),
-        section=cand.metadata.get("section", ""),
+        title=meta.get("short_title") or meta.get("title", ""),
+        council=templates.council.format(council=authority) if foreign else "",
+        section=meta.get("section", ""),
         page=templates.page.format(page=page) if page is not None else "",
     )
 
@@ -58,7 +66,7 @@ def _indent(text: str) -> str:
 
 
 def compose(selection: Selection, templates: AnswerTemplates) -> dict:
-    sources = [source_json(c) for c in selection.sources]
+    sources = [source_json(p, score) for p, score in selection.sources]
     if not selection.covered:
         return {
             "question": selection.question,
@@ -78,10 +86,14 @@ def compose(selection: Selection, templates: AnswerTemplates) -> dict:
         lines = []
         for pick in picks:
             text = trim(pick.text)
-            suggestions.append({"tier": tier, "text": text, "source_ids": pick.ids})
+            suggestions.append(
+                {"tier": tier, "text": text, "source_ids": pick.ids, "unit_ids": pick.unit_ids}
+            )
             lines.append(
                 templates.suggestion.format(
-                    n=len(suggestions), text=_indent(text), citation=citation(pick.shown, templates)
+                    n=len(suggestions),
+                    text=_indent(text),
+                    citation=citation(pick.passages[0], templates, selection.council),
                 )
             )
         parts.append("\n".join(lines))

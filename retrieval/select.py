@@ -1,56 +1,74 @@
-"""Choose what to show from scored candidates. Pure: plain data in, plain data out."""
+"""Choose what to show from the two rankings of units. Pure: plain data in, plain data out.
+
+1. Fuse the dense and keyword rankings (reciprocal rank fusion).
+2. Weigh each unit for the question's phase and the user's council.
+3. Rank passages (a framework theme, or a prose chunk) by their best units.
+4. Suggest provisions from the best themes, a few per tier, each once.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from retrieval.phase import fits_phase
+from retrieval.candidate import TIER_ORDER, Candidate
+from retrieval.keyword import searchable, tokens
+from retrieval.library import Library, Passage
+from retrieval.phase import fits_phase, marked_phases
 
-TIER_ORDER = ("universal", "targeted", "specialist")
+# Re-exported: callers build candidates and read tiers from here.
+__all__ = ["TIER_ORDER", "Candidate", "Pick", "Selection", "SelectionPolicy", "fuse", "select"]
 
-
-@dataclass(frozen=True)
-class Candidate:
-    """A stored unit with its relevance to the question (cosine similarity, 0–1)."""
-
-    id: str
-    text: str
-    score: float
-    metadata: dict = field(default_factory=dict)
-
-    @property
-    def tier(self) -> str:
-        return self.metadata.get("tier", "none")
-
-    @property
-    def is_provision(self) -> bool:
-        return self.metadata.get("kind") == "provision" and self.tier in TIER_ORDER
+_END_PUNCTUATION = ".,;:!? "
+# A passage is as relevant as its best unit, helped a little by its next best.
+_PASSAGE_WEIGHTS = (1.0, 0.5, 0.25)
 
 
 class SelectionPolicy(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    min_relevance: float = Field(0.30, ge=0, le=1)
-    relative_relevance: float = Field(0.75, ge=0, le=1)
+    min_relevance: float = Field(0.30, ge=0, le=1, description="best cosine similarity to count as covered")
+    keyword_cover_depth: int = Field(
+        3, ge=0, description="keyword hits checked for every word of the question"
+    )
+    rrf_k: int = Field(60, ge=1)
+    dense_weight: float = Field(1.0, ge=0)
+    keyword_weight: float = Field(1.0, ge=0)
     max_per_tier: int = Field(4, ge=1)
-    max_passages: int = Field(2, ge=0)
+    max_suggestions: int = Field(12, ge=1)
+    max_passages: int = Field(2, ge=0, description="background prose shown as suggestions")
     max_sources: int = Field(10, ge=1)
-    # Background prose is shown only when it scores about as well as the best
-    # provision: for "what can we do" questions, provisions come first.
-    passage_margin: float = Field(0.03, ge=0, le=1)
+    suggestion_themes: int = Field(5, ge=1, description="best themes that suggestions come from")
+    # A theme far below the best passage is not about this question.
+    theme_floor: float = Field(0.5, ge=0, le=1, description="share of the best passage's score")
+    # Distinct ideas: one long theme must not fill a tier on its own.
+    max_per_theme_tier: int = Field(4, ge=1)
+    # Prose competes with whole themes for the sources: "what can we do"
+    # questions want provisions, yet a lookup's answer may be prose.
+    prose_weight: float = Field(0.8, ge=0)
+    phase_boost: float = Field(1.2, ge=1)
+    other_phase_weight: float = Field(0.3, ge=0, le=1)
+    other_council_weight: float = Field(0.5, ge=0, le=1)
+    theme_share: float = Field(0.5, ge=0, description="how much a provision borrows from its theme's rank")
 
 
 @dataclass(frozen=True)
 class Pick:
-    """One suggestion: the candidate shown and any duplicates it stands for."""
+    """One suggestion: a unit, any units with the same words, and the passages citing them."""
 
     shown: Candidate
     also: tuple[Candidate, ...] = ()
+    passages: tuple[Passage, ...] = ()
 
     @property
     def ids(self) -> list[str]:
+        return [p.id for p in self.passages]
+
+    @property
+    def unit_ids(self) -> list[str]:
         return [self.shown.id, *(c.id for c in self.also)]
 
     @property
@@ -67,14 +85,12 @@ class Selection:
     question: str
     phase: str | None
     picks: dict[str, list[Pick]]  # tier (or "none") → suggestions, best first
-    sources: list[Candidate]  # ranked best first
+    sources: list[tuple[Passage, float]]  # ranked best first
+    council: str | None = None
 
     @property
     def covered(self) -> bool:
         return any(self.picks.values())
-
-
-_END_PUNCTUATION = ".,;:!? "
 
 
 def _key(text: str) -> str:
@@ -83,33 +99,130 @@ def _key(text: str) -> str:
     return " ".join(text.casefold().split()).rstrip(_END_PUNCTUATION)
 
 
+def fuse(rankings: Sequence[Sequence[str]], weights: Sequence[float], k: int = 60) -> dict[str, float]:
+    """Reciprocal rank fusion: each ranking adds weight / (k + rank) to the ids it holds."""
+    scores: dict[str, float] = defaultdict(float)
+    for ranking, weight in zip(rankings, weights, strict=True):
+        for rank, uid in enumerate(ranking, start=1):
+            scores[uid] += weight / (k + rank)
+    return dict(scores)
+
+
+def _unit_weight(unit: Candidate, policy: SelectionPolicy, phase: str | None, council: str | None) -> float:
+    weight = 1.0
+    marked = marked_phases(unit.metadata.get("phase", ""))
+    if phase and marked:
+        weight *= policy.phase_boost if phase in marked else policy.other_phase_weight
+    authority = unit.metadata.get("local_authority", "")
+    if council and is_council(authority) and authority.casefold() != council.casefold():
+        weight *= policy.other_council_weight
+    return weight
+
+
+def is_council(authority: str) -> bool:
+    return bool(authority) and authority.casefold() not in ("national", "unknown")
+
+
+def _covered(
+    question: str, dense: Sequence[Candidate], keyword: Sequence[Candidate], policy: SelectionPolicy
+) -> bool:
+    if max((c.score for c in dense), default=0.0) >= policy.min_relevance:
+        return True
+    # A name the documents use ("what is PACE?") is covered even when the
+    # embedding is unsure of it: every word of the question stands in one unit.
+    wanted = set(tokens(question))
+    return bool(wanted) and any(
+        wanted <= set(tokens(searchable(c.text, c.metadata))) for c in keyword[: policy.keyword_cover_depth]
+    )
+
+
+def _rank_passages(
+    library: Library, unit_scores: dict[str, float], policy: SelectionPolicy
+) -> list[tuple[Passage, float]]:
+    by_passage: dict[str, list[float]] = defaultdict(list)
+    passages: dict[str, Passage] = {}
+    for uid, score in unit_scores.items():
+        passage = library.passage_of(uid)
+        passages[passage.id] = passage
+        by_passage[passage.id].append(score)
+    ranked = []
+    for pid, scores in by_passage.items():
+        best = sorted(scores, reverse=True)
+        score = sum(w * s for w, s in zip(_PASSAGE_WEIGHTS, best, strict=False))
+        if passages[pid].kind != "theme":
+            score *= policy.prose_weight
+        ranked.append((passages[pid], score))
+    ranked.sort(key=lambda ps: ps[1], reverse=True)
+    return ranked
+
+
 def select(
-    question: str, candidates: list[Candidate], policy: SelectionPolicy, phase: str | None = None
+    question: str,
+    dense: Sequence[Candidate],
+    keyword: Sequence[Candidate],
+    library: Library,
+    policy: SelectionPolicy,
+    phase: str | None = None,
+    council: str | None = None,
 ) -> Selection:
-    fitting = [c for c in candidates if fits_phase(c.metadata.get("phase", ""), phase)]
-    ranked = sorted(fitting, key=lambda c: c.score, reverse=True)
-    top = ranked[0].score if ranked else 0.0
-    floor = max(policy.min_relevance, top * policy.relative_relevance)
-    relevant = [c for c in ranked if c.score >= floor]
+    """The suggestions and ranked sources for one question; nothing when nothing is close enough."""
+    if not _covered(question, dense, keyword, policy):
+        return Selection(question, phase, {}, [], council)
+    fused = fuse(
+        [[c.id for c in dense], [c.id for c in keyword]],
+        (policy.dense_weight, policy.keyword_weight),
+        policy.rrf_k,
+    )
+    unit_scores = {
+        uid: score * _unit_weight(library.units[uid], policy, phase, council)
+        for uid, score in fused.items()
+        if uid in library.units
+    }
+    ranked = _rank_passages(library, unit_scores, policy)
+    picks = _pick(ranked, unit_scores, policy, phase)
 
-    # The same words stored twice (one provision repeated under two themes)
-    # are shown once, citing every place they stand.
-    groups: dict[str, list[Candidate]] = {}
-    for cand in relevant:
-        groups.setdefault(_key(cand.text), []).append(cand)
-    best_provision = max((c.score for c in relevant if c.is_provision), default=0.0)
+    cited = {p.id for tier_picks in picks.values() for pick in tier_picks for p in pick.passages}
+    sources = ranked[: policy.max_sources]
+    sources += [(p, s) for p, s in ranked[policy.max_sources :] if p.id in cited]
+    return Selection(question, phase, picks, sources, council)
+
+
+def _pick(
+    ranked: list[tuple[Passage, float]],
+    unit_scores: dict[str, float],
+    policy: SelectionPolicy,
+    phase: str | None,
+) -> dict[str, list[Pick]]:
+    floor = policy.theme_floor * ranked[0][1] if ranked else 0.0
+    themes = [(p, s) for p, s in ranked if p.kind == "theme" and s >= floor][: policy.suggestion_themes]
+    scored: list[tuple[float, Candidate, Passage]] = []
+    for passage, passage_score in themes:
+        for unit in passage.members:
+            own = unit_scores.get(unit.id, 0.0)
+            # Only what one of the searches found: a theme's other lines may be off the point.
+            if own > 0 and unit.is_provision and fits_phase(unit.metadata.get("phase", ""), phase):
+                score = own + policy.theme_share * passage_score
+                scored.append((score, unit, passage))
+    scored.sort(key=lambda t: t[0], reverse=True)
+
+    groups: dict[str, list[tuple[Candidate, Passage]]] = {}
+    for _, unit, passage in scored:
+        groups.setdefault(_key(unit.text), []).append((unit, passage))
     picks: dict[str, list[Pick]] = {tier: [] for tier in (*TIER_ORDER, "none")}
+    # Prose answers lookups: shown, after the provisions, when it ranks among the first sources.
+    for passage, _ in ranked[: policy.max_passages + 1]:
+        if passage.kind != "theme" and len(picks["none"]) < policy.max_passages:
+            picks["none"].append(Pick(passage.members[0], (), (passage,)))
+    per_theme_tier: dict[tuple[str, str], int] = defaultdict(int)
+    shown = len(picks["none"])
     for group in groups.values():
-        best = group[0]
-        tier = best.tier if best.is_provision else "none"
-        if tier == "none" and best.score < best_provision - policy.passage_margin:
-            continue
-        limit = policy.max_per_tier if tier != "none" else policy.max_passages
-        if len(picks[tier]) < limit:
-            picks[tier].append(Pick(best, tuple(group[1:])))
+        best, theme = group[0]
+        tier_picks = picks[best.tier]
+        full = per_theme_tier[theme.id, best.tier] >= policy.max_per_theme_tier
+        if len(tier_picks) < policy.max_per_tier and shown < policy.max_suggestions and not full:
+            passages = tuple({p.id: p for _, p in group}.values())
+            tier_picks.append(Pick(best, tuple(u for u, _ in group[1:]), passages))
+            per_theme_tier[theme.id, best.tier] += 1
+            shown += 1
 
-    shown = {cid for tier_picks in picks.values() for p in tier_picks for cid in p.ids}
-    sources = [c for c in relevant if c.id in shown]
-    sources += [c for c in relevant if c.id not in shown][: max(0, policy.max_sources - len(sources))]
-    sources.sort(key=lambda c: c.score, reverse=True)
-    return Selection(question, phase, picks, sources)
+    return picks

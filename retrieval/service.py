@@ -8,19 +8,24 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
-from ingest.errors import InvalidQuestionError
+from ingest.errors import IndexNotReadyError, InvalidQuestionError
 from ingest.settings import Settings
 from ingest.store import IndexLocation, get_collection, make_embeddings, persistent_client
 from retrieval.compose import compose
+from retrieval.keyword import KeywordRetriever
+from retrieval.library import Library
 from retrieval.phase import PHASES, question_phase
 from retrieval.retriever import UnitRetriever
-from retrieval.select import Candidate, SelectionPolicy, select
+from retrieval.select import Candidate, SelectionPolicy, is_council, select
 from retrieval.templates import AnswerTemplates, load_templates
+from retrieval.vocabulary import Vocabulary, load_vocabulary
 
 if TYPE_CHECKING:
     import chromadb
@@ -41,20 +46,49 @@ def clean_question(question: str, max_chars: int) -> str:
     return text
 
 
-def to_candidates(docs: list[Document]) -> list[Candidate]:
+def to_candidates(docs: list[Document], score_key: str = "score") -> list[Candidate]:
     return [
-        Candidate(id=d.id, text=d.page_content, score=d.metadata.get("score", 0.0), metadata=d.metadata)
+        Candidate(id=d.id, text=d.page_content, score=d.metadata.get(score_key, 0.0), metadata=d.metadata)
         for d in docs
     ]
 
 
-def build_chain(retriever: UnitRetriever, policy: SelectionPolicy, templates: AnswerTemplates) -> Runnable:
-    """question → candidates → selection → answer JSON."""
+def build_chain(
+    dense: BaseRetriever,
+    keyword: BaseRetriever,
+    library: Library,
+    vocabulary: Vocabulary,
+    policy: SelectionPolicy,
+    templates: AnswerTemplates,
+) -> Runnable:
+    """question → staff words expanded → dense and keyword search in parallel → selection → answer."""
+
+    def choose(x: dict):
+        return select(
+            x["question"],
+            to_candidates(x["dense"]),
+            to_candidates(x["keyword"], "keyword_score"),
+            library,
+            policy,
+            x["phase"],
+            x["council"],
+        )
+
+    query = itemgetter("query")
     return (
-        RunnablePassthrough.assign(docs=(lambda x: x["question"]) | retriever)
-        | RunnableLambda(lambda x: select(x["question"], to_candidates(x["docs"]), policy, x["phase"]))
+        RunnablePassthrough.assign(query=lambda x: vocabulary.expand(x["question"]))
+        | RunnablePassthrough.assign(dense=query | dense, keyword=query | keyword)
+        | RunnableLambda(choose)
         | RunnableLambda(lambda selection: compose(selection, templates))
     ).with_config(run_name="provision_answer")
+
+
+def read_units(collection: chromadb.Collection) -> list[Document]:
+    got = collection.get(include=["documents", "metadatas"])
+    return [
+        Document(page_content=text, id=uid, metadata=meta)
+        for uid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+    ]
 
 
 class AnswerService:
@@ -64,30 +98,53 @@ class AnswerService:
         from langchain_chroma import Chroma
 
         self.settings = settings
-        get_collection(client, settings.collection)  # fails early, and clearly, if there is none
+        collection = get_collection(client, settings.collection)  # fails early, and clearly
         store = Chroma(
             client=client,
             collection_name=settings.collection,
             embedding_function=embeddings,
             create_collection_if_not_exists=False,
         )
+        units = read_units(collection)
+        if not units:
+            raise IndexNotReadyError("the index holds no units: run `provisions ingest` first")
+        library = Library(to_candidates(units))
+        self.councils = sorted({a for u in units if is_council(a := u.metadata.get("local_authority", ""))})
         policy = SelectionPolicy(
             min_relevance=settings.min_relevance,
-            relative_relevance=settings.relative_relevance,
             max_per_tier=settings.max_per_tier,
+            max_suggestions=settings.max_suggestions,
             max_sources=settings.max_sources,
         )
-        retriever = UnitRetriever(vectorstore=store, k=settings.candidates)
-        self.chain = build_chain(retriever, policy, load_templates(settings.prompts_dir))
+        self.vocabulary = load_vocabulary(settings.vocabulary_path)
+        self.chain = build_chain(
+            UnitRetriever(vectorstore=store, k=settings.candidates),
+            KeywordRetriever(documents=units, k=settings.candidates),
+            library,
+            self.vocabulary,
+            policy,
+            load_templates(settings.prompts_dir),
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings, embeddings: Embeddings | None = None) -> AnswerService:
         generation = IndexLocation(settings.index_dir).require_current()
         return cls(settings, embeddings or make_embeddings(settings), persistent_client(generation))
 
-    def ask(self, question: str, *, phase: str | None = None) -> dict:
-        """The answer JSON. `phase` overrides the phase read from the question."""
+    def ask(self, question: str, *, phase: str | None = None, council: str | None = None) -> dict:
+        """The answer JSON.
+
+        `phase` overrides the phase read from the question; `council` (the user's
+        local authority) overrides a council the question names and the setting.
+        """
         text = clean_question(question, self.settings.max_question_chars)
         if phase is not None and phase not in PHASES:
             raise InvalidQuestionError(f"phase must be one of {', '.join(PHASES)}; got {phase!r}")
-        return self.chain.invoke({"question": text, "phase": phase or question_phase(text)})
+        if council and council.casefold() not in {c.casefold() for c in self.councils}:
+            known = ", ".join(self.councils) or "none"
+            raise InvalidQuestionError(f"council must be one the documents name ({known}); got {council!r}")
+        # Asked about a council by name, the question wins over the setting for this answer.
+        council = council or self.vocabulary.council_named(text, self.councils) or self.settings.council
+        return self.chain.invoke(
+            {"question": text, "phase": phase or question_phase(text), "council": council or None}
+        )

@@ -14,7 +14,8 @@ _ALLOWED = {
     "heading": {"question"},
     "tier_guide": set(),
     "suggestion": {"text", "citation", "n"},
-    "citation": {"title", "section", "page"},
+    "citation": {"title", "council", "section", "page"},
+    "council": {"council"},
     "page": {"page"},
     "not_covered": set(),
     "footer": set(),
@@ -30,6 +31,7 @@ class AnswerTemplates(BaseModel):
     tier_headings: dict[str, str]
     suggestion: str
     citation: str
+    council: str
     page: str
     not_covered: str
     footer: str

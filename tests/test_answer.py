@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from ingest.errors import InvalidQuestionError
 from ui.cli import main
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -23,10 +24,8 @@ def test_canteen_question_suggests_the_quiet_area_as_targeted_with_its_citation(
     source = next(src for src in answer["sources"] if src["id"] == quiet[0]["source_ids"][0])
     assert source["section"] == "School Climate and Safety › The sensory environment"
     assert source["title"].startswith("Belonging and Attending Framework")
-    assert (
-        "Belonging and Attending Framework — School Climate and Safety › The sensory environment"
-        in (answer["answer"])
-    )
+    citation = "Belonging and Attending Framework (Northumberland) — School Climate and Safety › The sensory"
+    assert citation in answer["answer"]
 
 
 def test_out_of_scope_question_is_not_covered(service):
@@ -55,8 +54,10 @@ def test_answer_shape_and_every_suggestion_quotes_its_source(service, question):
     for suggestion in answer["suggestions"]:
         for sid in suggestion["source_ids"]:
             assert suggestion["text"] in sources[sid]["text"]  # quoted, never rewritten
-        if suggestion["tier"] != "none":
-            assert sources[suggestion["source_ids"][0]]["tier"] == suggestion["tier"]
+        source = sources[suggestion["source_ids"][0]]
+        assert suggestion["unit_ids"][0] in source["units"]
+        if source["kind"] != "theme":
+            assert source["tier"] == suggestion["tier"]
 
 
 def test_no_early_years_provisions_for_a_year_8_pupil(service):
@@ -106,3 +107,26 @@ def test_cli_ingest_names_the_bad_file_exits_non_zero_and_keeps_the_rest(setting
     assert "bad.txt: is not UTF-8 text" in err
     assert main(["catalogue", "--json"], settings=settings) == 0
     assert [u["document"] for u in json.loads(capsys.readouterr().out)] == ["ok"]
+
+
+@pytest.mark.parametrize("name", ["ELSA", "Qwell", "SORTED", "Blob Tree", "PACE"])
+def test_exact_names_are_found_by_the_keyword_side(service, name):
+    answer = service.ask(f"what is {name}?")
+    assert any(name.casefold() in s["text"].casefold() for s in answer["suggestions"]), name
+
+
+def test_a_council_named_in_the_question_ranks_its_own_documents_first(service):
+    answer = service.ask("what should every classroom have as standard in W&F?")
+    first = answer["sources"][0]
+    assert first["local_authority"] == "Westmorland and Furness"
+    northumberland = [s for s in answer["suggestions"] if "(Northumberland)" in answer["answer"]]
+    assert northumberland  # the other council's suggestions stay, labelled with their council
+    mine = service.ask(
+        "what should every classroom have as standard in W&F?", council="Westmorland and Furness"
+    )
+    assert "(Westmorland and Furness)" not in mine["answer"]
+
+
+def test_an_unknown_council_is_refused_with_the_known_ones_named(service):
+    with pytest.raises(InvalidQuestionError, match=r"Northumberland, Westmorland and Furness.*'Kent'"):
+        service.ask(CANTEEN, council="Kent")

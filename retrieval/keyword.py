@@ -1,0 +1,81 @@
+"""Keyword search (Okapi BM25) over every stored unit, as a LangChain retriever.
+
+Dense search finds paraphrases; this side finds exact names that a small
+embedding model blurs: ELSA, EHCP, HINT, SORTED, PACE, Blob Tree, Qwell.
+rank-bm25 is the library LangChain's community BM25Retriever wraps; words are
+stemmed (Snowball) so that "friendships" also finds "friendship".
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict, Field, PrivateAttr
+
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+# Question words and fillers that every passage shares or no passage needs.
+_STOPWORD_TEXT = """
+a about all also an and any are as at be been but by can could do does for from had has have he
+her him his how i if in into is it its just me my no not of on or our she should so some than
+that the their them then there these they this to too us was we were what when where which who
+why will with would you your ideas idea help please thanks pupil pupils child children kid kids
+student students school
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+
+@cache
+def _stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case word stems, without stop words."""
+    words = [w for w in _WORD.findall(text.casefold()) if w not in STOPWORDS]
+    return _stemmer().stemWords(words)
+
+
+class KeywordRetriever(BaseRetriever):
+    """The `k` units with the best BM25 score for the question (score in `keyword_score`)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    documents: list[Document]
+    k: int = Field(40, ge=1, le=500)
+    _bm25: Any = PrivateAttr(default=None)
+
+    def model_post_init(self, context: Any) -> None:
+        from rank_bm25 import BM25Okapi
+
+        if not self.documents:
+            raise ValueError("keyword search needs at least one unit")
+        self._bm25 = BM25Okapi([tokens(searchable(d.page_content, d.metadata)) for d in self.documents])
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        query_tokens = tokens(query)
+        if not query_tokens:
+            return []
+        scores = self._bm25.get_scores(query_tokens)
+        best = sorted((i for i in range(len(scores)) if scores[i] > 0), key=lambda i: -scores[i])
+        return [
+            Document(
+                page_content=self.documents[i].page_content,
+                id=self.documents[i].id,
+                metadata={**self.documents[i].metadata, "keyword_score": float(scores[i])},
+            )
+            for i in best[: self.k]
+        ]
+
+
+def searchable(text: str, metadata: dict) -> str:
+    """What keyword search reads: the theme's title says what a short provision line is for."""
+    return f"{metadata.get('area', '')} {metadata.get('theme', '')} {text}"
