@@ -132,3 +132,12 @@ def test_the_gold_set_meets_every_gate(corpus_index, embeddings):
     print("Worse than the reference run:", regressions_text(outcome.regressions), sep="\n")
     assert all(g.value is not None for g in outcome.gates), "a gate measures nothing on the gold set"
     assert not outcome.failed, gates_table([g.to_json() for g in outcome.failed])
+
+
+def test_the_latency_benchmark_prints_the_ratio_to_the_floor(small_eval, capsys):
+    from evals.bench_latency import main as bench
+
+    settings, cases = small_eval
+    assert bench(["--rounds", "1", "--cases", str(cases)], settings=settings) == 0
+    out = capsys.readouterr().out
+    assert "3 questions x 1 rounds" in out and "answer / floor: p50" in out

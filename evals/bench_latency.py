@@ -1,0 +1,74 @@
+"""Answer latency against the bare floor, measured in one run on the same questions.
+
+The floor is what any retrieval answer must pay: one query embedding and one
+vector search in the served index. The answer is the whole `ask` (vocabulary,
+dense and keyword search, fusion, selection, composing). Both are timed
+alternately, question by question, after a warm-up, so that the machine's
+state is the same for both; the ratio of their p95s is the figure to watch.
+
+    .venv/bin/python -m evals.bench_latency [--rounds 3] [--cases evals/cases]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+from evals.cases import load_cases
+from evals.suite import DEFAULT_CASES
+from ingest.settings import Settings, get_settings
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help="times each question is asked")
+    parser.add_argument("--cases", type=Path, action="append", help="cases file or folder")
+    args = parser.parse_args(argv)
+
+    from ingest.store import IndexLocation, get_collection, make_embeddings, persistent_client
+    from retrieval.service import AnswerService
+
+    settings = settings or get_settings()
+    embeddings = make_embeddings(settings)
+    service = AnswerService.from_settings(settings, embeddings)
+    collection = get_collection(
+        persistent_client(IndexLocation(settings.index_dir).require_current()), settings.collection
+    )
+    questions = [c.question for c in load_cases(args.cases or [DEFAULT_CASES])]
+
+    def floor(question: str) -> None:
+        vector = embeddings.embed_query(question)
+        collection.query(query_embeddings=[vector], n_results=settings.candidates)
+
+    for question in questions[:5]:  # warm-up: first calls pay for lazy loading
+        floor(question)
+        service.ask(question)
+
+    timings: dict[str, list[float]] = {"floor": [], "answer": []}
+    for _ in range(args.rounds):
+        for question in questions:
+            for name, call in (("floor", floor), ("answer", service.ask)):
+                started = time.perf_counter()
+                call(question)
+                timings[name].append((time.perf_counter() - started) * 1000)
+
+    print(f"{len(questions)} questions x {args.rounds} rounds, {settings.candidates} candidates per search")
+    print(f"{'':8}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}")
+    for name, values in timings.items():
+        p50, p95 = _percentile(values, 0.5), _percentile(values, 0.95)
+        print(f"{name:8}{p50:>10.1f}{p95:>10.1f}{statistics.fmean(values):>10.1f}")
+    ratio50 = _percentile(timings["answer"], 0.5) / _percentile(timings["floor"], 0.5)
+    ratio95 = _percentile(timings["answer"], 0.95) / _percentile(timings["floor"], 0.95)
+    print(f"answer / floor: p50 {ratio50:.2f}x, p95 {ratio95:.2f}x (target: p95 within 2x)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
