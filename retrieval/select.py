@@ -53,6 +53,8 @@ class SelectionPolicy(BaseModel):
     other_phase_weight: float = Field(0.3, ge=0, le=1)
     other_council_weight: float = Field(0.5, ge=0, le=1)
     theme_share: float = Field(0.5, ge=0, description="how much a provision borrows from its theme's rank")
+    dense_floor: float = Field(0.85, ge=0, le=1, description="share of the best similarity to be suggested")
+    keyword_floor: float = Field(0.3, ge=0, le=1, description="share of the best BM25 score to be suggested")
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,11 @@ def is_council(authority: str) -> bool:
     return bool(authority) and authority.casefold() not in ("national", "unknown")
 
 
+def _near_best(hits: Sequence[Candidate], share: float) -> set[str]:
+    best = max((c.score for c in hits), default=0.0)
+    return {c.id for c in hits if c.score >= share * best}
+
+
 def _covered(
     question: str, dense: Sequence[Candidate], keyword: Sequence[Candidate], policy: SelectionPolicy
 ) -> bool:
@@ -179,7 +186,10 @@ def select(
         if uid in library.units
     }
     ranked = _rank_passages(library, unit_scores, policy)
-    picks = _pick(ranked, unit_scores, policy, phase)
+    # Suggestions need a search that is fairly sure: each search's long tail drifts
+    # off the point (the small embedding model on loose words, BM25 on one shared word).
+    eligible = _near_best(dense, policy.dense_floor) | _near_best(keyword, policy.keyword_floor)
+    picks = _pick(ranked, unit_scores, eligible & set(unit_scores), policy, phase)
 
     cited = {p.id for tier_picks in picks.values() for pick in tier_picks for p in pick.passages}
     sources = ranked[: policy.max_sources]
@@ -190,6 +200,7 @@ def select(
 def _pick(
     ranked: list[tuple[Passage, float]],
     unit_scores: dict[str, float],
+    eligible: set[str],
     policy: SelectionPolicy,
     phase: str | None,
 ) -> dict[str, list[Pick]]:
@@ -198,10 +209,13 @@ def _pick(
     scored: list[tuple[float, Candidate, Passage]] = []
     for passage, passage_score in themes:
         for unit in passage.members:
-            own = unit_scores.get(unit.id, 0.0)
-            # Only what one of the searches found: a theme's other lines may be off the point.
-            if own > 0 and unit.is_provision and fits_phase(unit.metadata.get("phase", ""), phase):
-                score = own + policy.theme_share * passage_score
+            # Only what the searches found: a theme's other lines may be off the point.
+            if (
+                unit.id in eligible
+                and unit.is_provision
+                and fits_phase(unit.metadata.get("phase", ""), phase)
+            ):
+                score = unit_scores[unit.id] + policy.theme_share * passage_score
                 scored.append((score, unit, passage))
     scored.sort(key=lambda t: t[0], reverse=True)
 

@@ -66,7 +66,7 @@ def test_a_theme_is_one_source_holding_every_tier_and_each_suggestion_cites_it()
         unit("t", "Designated quiet area at lunch.", "targeted"),
         unit("s", "Individual sensory assessment.", "specialist"),
     ]
-    result = answer(units, hits((units[1], 0.8), (units[0], 0.6), (units[2], 0.5)))
+    result = answer(units, hits((units[1], 0.8), (units[0], 0.79), (units[2], 0.78)))
     (source,) = result["sources"]
     assert source["kind"] == "theme" and source["units"] == ["u", "t", "s"]
     assert (
@@ -87,12 +87,20 @@ def test_a_theme_is_one_source_holding_every_tier_and_each_suggestion_cites_it()
 def test_suggestions_group_by_tier_best_first_and_are_capped():
     units = [unit(f"t{i}", f"Targeted idea {i}.", theme=f"T{i}") for i in range(4)]
     units.append(unit("u", "Universal idea.", "universal", theme="U"))
-    dense = hits(*((u, 0.9 - i / 10) for i, u in enumerate(units)))
+    dense = hits(*((u, 0.9 - i / 100) for i, u in enumerate(units)))
     result = answer(units, dense)
     assert [s["unit_ids"][0] for s in result["suggestions"]] == ["u", "t0", "t1"]
     assert result["answer"].index("### Universal") < result["answer"].index("### Targeted")
     fewer = answer(units, dense, policy=POLICY.model_copy(update={"max_suggestions": 2}))
     assert len(fewer["suggestions"]) == 2
+
+
+def test_what_neither_search_is_fairly_sure_of_is_not_suggested():
+    close = unit("c", "Designated quiet area at lunch.", theme="Sensory")
+    drift = unit("d", "Substance misuse assemblies.", theme="Health")
+    result = answer([close, drift], hits((close, 0.8), (drift, 0.5)))
+    assert [s["unit_ids"] for s in result["suggestions"]] == [["c"]]
+    assert len(result["sources"]) == 2  # still a source, ranked below
 
 
 def test_a_provision_repeated_under_two_themes_is_shown_once_citing_both():
@@ -138,7 +146,7 @@ def test_a_provision_marked_for_another_phase_is_never_suggested():
         unit("both", "Assemblies on friendship.", phase="primary, secondary"),
         unit("any", "Named member of staff."),
     ]
-    result = answer(units, hits((units[0], 0.9), (units[1], 0.8), (units[2], 0.7)), phase="secondary")
+    result = answer(units, hits((units[0], 0.9), (units[1], 0.89), (units[2], 0.88)), phase="secondary")
     assert [s["unit_ids"][0] for s in result["suggestions"]] == ["both", "any"]
 
 
