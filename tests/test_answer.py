@@ -130,3 +130,14 @@ def test_a_council_named_in_the_question_ranks_its_own_documents_first(service):
 def test_an_unknown_council_is_refused_with_the_known_ones_named(service):
     with pytest.raises(InvalidQuestionError, match=r"Northumberland, Westmorland and Furness.*'Kent'"):
         service.ask(CANTEEN, council="Kent")
+
+
+def test_ask_takes_phase_and_council_and_names_a_bad_council(corpus_index, capsys):
+    assert (
+        main(["ask", "--json", "--phase", "primary", "--council", "Northumberland", CANTEEN], corpus_index)
+        == 0
+    )
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["phase"] == "primary" and "(Northumberland)" not in answer["answer"]
+    assert main(["ask", "--council", "Kent", CANTEEN], settings=corpus_index) == 1
+    assert "council must be one the documents name" in capsys.readouterr().err

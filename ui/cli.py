@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ingest.errors import IndexNotReadyError, InvalidQuestionError, ProvisionsError
 from ingest.settings import Settings, get_settings
+from retrieval.phase import PHASES
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,10 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer a question from the documents")
     ask.add_argument("question", nargs="?", help="omit to read one question per line from standard input")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON (one object per line)")
+    ask.add_argument(
+        "--phase", choices=PHASES, help="phase of education (default: read from the question, e.g. Y8)"
+    )
+    ask.add_argument("--council", help="your local authority, as the documents name it (default: setting)")
 
     catalogue = sub.add_parser("catalogue", help="list every stored provision and passage")
     catalogue.add_argument("--json", action="store_true", help="print a JSON array")
@@ -106,8 +111,9 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
     questions = [args.question] if args.question is not None else None
     service = AnswerService.from_settings(settings)
+    options = {"phase": args.phase, "council": args.council}
     if questions is not None:
-        answer = service.ask(questions[0])
+        answer = service.ask(questions[0], **options)
         print(json.dumps(answer, ensure_ascii=False) if args.json else answer["answer"])
         return EXIT_OK
     # One question per line, model loaded once: for scripts and evaluators.
@@ -116,7 +122,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         if not line.strip():
             continue
         try:
-            answer = service.ask(line)
+            answer = service.ask(line, **options)
         except InvalidQuestionError as exc:
             answer = {"question": line.strip()[:200], "status": "invalid", "error": str(exc)}
             status = EXIT_FAILED
