@@ -44,8 +44,6 @@ class SelectionPolicy(BaseModel):
     suggestion_themes: int = Field(5, ge=1, description="best themes that suggestions come from")
     # A theme far below the best passage is not about this question.
     theme_floor: float = Field(0.5, ge=0, le=1, description="share of the best passage's score")
-    # Distinct ideas: one long theme must not fill a tier on its own.
-    max_per_theme_tier: int = Field(4, ge=1)
     # Prose competes with whole themes for the sources: "what can we do"
     # questions want provisions, yet a lookup's answer may be prose.
     prose_weight: float = Field(0.8, ge=0)
@@ -189,7 +187,8 @@ def select(
     # Suggestions need a search that is fairly sure: each search's long tail drifts
     # off the point (the small embedding model on loose words, BM25 on one shared word).
     eligible = _near_best(dense, policy.dense_floor) | _near_best(keyword, policy.keyword_floor)
-    picks = _pick(ranked, unit_scores, eligible & set(unit_scores), policy, phase)
+    groups = _provisions(ranked, unit_scores, eligible & set(unit_scores), policy, phase)
+    picks = _pick(ranked, groups, policy)
 
     cited = {p.id for tier_picks in picks.values() for pick in tier_picks for p in pick.passages}
     sources = ranked[: policy.max_sources]
@@ -197,13 +196,14 @@ def select(
     return Selection(question, phase, picks, sources, council)
 
 
-def _pick(
+def _provisions(
     ranked: list[tuple[Passage, float]],
     unit_scores: dict[str, float],
     eligible: set[str],
     policy: SelectionPolicy,
     phase: str | None,
-) -> dict[str, list[Pick]]:
+) -> list[list[tuple[Candidate, Passage]]]:
+    """Suggestible provisions from the best themes, best first, the same words grouped."""
     floor = policy.theme_floor * ranked[0][1] if ranked else 0.0
     themes = [(p, s) for p, s in ranked if p.kind == "theme" and s >= floor][: policy.suggestion_themes]
     scored: list[tuple[float, Candidate, Passage]] = []
@@ -218,25 +218,27 @@ def _pick(
                 score = unit_scores[unit.id] + policy.theme_share * passage_score
                 scored.append((score, unit, passage))
     scored.sort(key=lambda t: t[0], reverse=True)
-
     groups: dict[str, list[tuple[Candidate, Passage]]] = {}
     for _, unit, passage in scored:
         groups.setdefault(_key(unit.text), []).append((unit, passage))
-    picks: dict[str, list[Pick]] = {tier: [] for tier in (*TIER_ORDER, "none")}
+    return list(groups.values())
+
+
+def _pick(
+    ranked: list[tuple[Passage, float]],
+    groups: list[list[tuple[Candidate, Passage]]],
+    policy: SelectionPolicy,
+) -> dict[str, list[Pick]]:
+    picks: dict[str, list[Pick]] = {t: [] for t in (*TIER_ORDER, "none")}
     # Prose answers lookups: shown, after the provisions, when it ranks among the first sources.
     for passage, _ in ranked[: policy.max_passages + 1]:
         if passage.kind != "theme" and len(picks["none"]) < policy.max_passages:
             picks["none"].append(Pick(passage.members[0], (), (passage,)))
-    per_theme_tier: dict[tuple[str, str], int] = defaultdict(int)
-    shown = len(picks["none"])
-    for group in groups.values():
-        best, theme = group[0]
-        tier_picks = picks[best.tier]
-        full = per_theme_tier[theme.id, best.tier] >= policy.max_per_theme_tier
-        if len(tier_picks) < policy.max_per_tier and shown < policy.max_suggestions and not full:
+    room = policy.max_suggestions - len(picks["none"])
+    for group in groups:
+        best = group[0][0]
+        if len(picks[best.tier]) < policy.max_per_tier and room > 0:
             passages = tuple({p.id: p for _, p in group}.values())
-            tier_picks.append(Pick(best, tuple(u for u, _ in group[1:]), passages))
-            per_theme_tier[theme.id, best.tier] += 1
-            shown += 1
-
+            picks[best.tier].append(Pick(best, tuple(u for u, _ in group[1:]), passages))
+            room -= 1
     return picks
