@@ -141,3 +141,15 @@ def test_ask_takes_phase_and_council_and_names_a_bad_council(corpus_index, capsy
     assert answer["phase"] == "primary" and "(Northumberland)" not in answer["answer"]
     assert main(["ask", "--council", "Kent", CANTEEN], settings=corpus_index) == 1
     assert "council must be one the documents name" in capsys.readouterr().err
+
+
+def test_for_what_can_we_do_questions_provisions_outrank_the_long_toolkit(service):
+    questions = [
+        "KS3 pupil being bullied online",
+        "y4 boy keeps getting left out at break",
+        "yr 9 girl not coming in since half term, anxious",
+        "reception child won't separate from mum at the door",
+    ]
+    for question in questions:
+        top = service.ask(question)["sources"]
+        assert top[0]["kind"] == "theme", (question, [s["document"] for s in top])

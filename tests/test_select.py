@@ -182,3 +182,21 @@ def test_a_name_every_word_of_which_stands_in_a_unit_is_covered_without_dense_co
         select("what is PACE for laptops?", hits((pace, 0.1)), [pace], Library([pace]), POLICY), TEMPLATES
     )
     assert partial["status"] == "not_covered"
+
+
+def test_a_provision_listed_under_two_tiers_is_shown_once_in_the_better_ranked():
+    t = unit("t", "Providing a map of the school.", "targeted", theme="Environment")
+    s = unit("s", "Providing a map of the school.", "specialist", theme="Environment")
+    result = answer([t, s], hits((s, 0.8), (t, 0.79)))
+    assert [(x["tier"], x["unit_ids"]) for x in result["suggestions"]] == [("specialist", ["s", "t"])]
+
+
+def test_a_provision_marked_for_the_questions_phase_ranks_above_an_unmarked_one():
+    marked = unit("m", "Secondary transition workshops.", phase="secondary", theme="A")
+    plain = unit("p", "Transition workshops.", theme="B")
+    dense = hits((plain, 0.8), (marked, 0.8))
+    assert [s["unit_ids"][0] for s in answer([marked, plain], dense, phase="secondary")["suggestions"]] == [
+        "m",
+        "p",
+    ]
+    assert [s["unit_ids"][0] for s in answer([marked, plain], dense)["suggestions"]] == ["p", "m"]
