@@ -125,7 +125,7 @@ def test_the_gold_set_meets_every_gate(corpus_index, embeddings):
     from evals.runner import run_eval
 
     cases = load_cases([DEFAULT_CASES])
-    run = run_eval(cases, build_systems(corpus_index, embeddings), [str(DEFAULT_CASES)])
+    run = run_eval(cases, build_systems(corpus_index, embeddings), ["evals/cases"])
     out = PROJECT_ROOT / "test-artefacts" / "eval"
     outcome = write_outputs(run, out, gates_path=DEFAULT_GATES, compare_with=DEFAULT_REFERENCE)
     print(summary_table(outcome.run), gates_table(outcome.run["gates"]), sep="\n\n")

@@ -6,11 +6,18 @@ import argparse
 import shutil
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from ingest.settings import PROJECT_ROOT, Settings
 
 EXIT_OK, EXIT_FAILED = 0, 1
 MAX_LISTED = 20
+
+
+def _shown(path: Path) -> str:
+    """A path as the report names it: relative to the project when inside it."""
+    resolved = path.resolve()
+    return str(resolved.relative_to(PROJECT_ROOT) if resolved.is_relative_to(PROJECT_ROOT) else path)
 
 
 def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -35,7 +42,7 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_OK
 
     systems = build_systems(settings, make_embeddings(settings), baselines=not args.no_baselines)
-    run = run_eval(cases, systems, [str(p) for p in case_paths])
+    run = run_eval(cases, systems, [_shown(p) for p in case_paths])
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     out_dir = args.out or PROJECT_ROOT / "evals" / "runs" / stamp
     compare = args.compare or DEFAULT_REFERENCE
