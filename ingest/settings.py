@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from ingest.errors import ProvisionsError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,6 +42,38 @@ class Settings(BaseSettings):
     max_suggestions: int = Field(12, ge=1, le=50)
     max_sources: int = Field(10, ge=1, le=100)
 
+    # The server (`provisions serve`): one FastAPI app with the API and the chat.
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    base_path: str = Field("", description="path prefix when served behind a reverse proxy, e.g. /provisions")
+    api_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="when set, every API call needs one of these keys"
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="web origins allowed to call the API from a browser"
+    )
+    max_body_bytes: int = Field(16_384, ge=256, description="largest request body accepted")
+    rate_limit: str = Field("60/minute", description="requests per API key (or address), as slowapi reads it")
+
+    @field_validator("api_keys", "cors_origins", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        # Environment variables hold "a,b" or a JSON list.
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("base_path")
+    @classmethod
+    def _base_path(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith("/"):
+            raise ValueError("PROVISIONS_BASE_PATH must start with '/', e.g. /provisions")
+        return value
+
     @property
     def vocabulary_path(self) -> Path:
         return self.vocabulary_file or self.corpus_dir / "vocabulary.yaml"
@@ -53,5 +89,15 @@ class Settings(BaseSettings):
         return value
 
 
+class SettingsError(ProvisionsError):
+    """A PROVISIONS_* setting has a value that cannot be used."""
+
+
 def get_settings(**overrides: object) -> Settings:
-    return Settings(**overrides)
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"PROVISIONS_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise SettingsError(f"invalid setting(s): {problems}") from exc

@@ -109,6 +109,7 @@ class AnswerService:
         if not units:
             raise IndexNotReadyError("the index holds no units: run `provisions ingest` first")
         library = Library(to_candidates(units))
+        self.units = list(library.units.values())
         self.councils = sorted({a for u in units if is_council(a := u.metadata.get("local_authority", ""))})
         policy = SelectionPolicy(
             min_relevance=settings.min_relevance,

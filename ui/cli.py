@@ -42,6 +42,10 @@ def _parser() -> argparse.ArgumentParser:
     catalogue = sub.add_parser("catalogue", help="list every stored provision and passage")
     catalogue.add_argument("--json", action="store_true", help="print a JSON array")
 
+    serve = sub.add_parser("serve", help="serve the HTTP API on localhost (PROVISIONS_HOST, PROVISIONS_PORT)")
+    serve.add_argument("--host", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: 8000)")
+
     ev = sub.add_parser("eval", help="measure answers against the gold cases and the baselines")
     ev.add_argument("--cases", action="append", type=Path, help="cases file or folder (repeatable)")
     ev.add_argument(
@@ -65,7 +69,8 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     )
     try:
         settings = settings or get_settings()
-        command = {"ingest": _ingest, "ask": _ask, "catalogue": _catalogue, "eval": _eval}[args.command]
+        commands = {"ingest": _ingest, "ask": _ask, "catalogue": _catalogue, "serve": _serve, "eval": _eval}
+        command = commands[args.command]
         return command(args, settings)
     except IndexNotReadyError as exc:
         print(f"provisions: {exc}", file=sys.stderr)
@@ -149,6 +154,19 @@ def _catalogue(args: argparse.Namespace, settings: Settings) -> int:
         tier = unit["tier"].upper() if unit["tier"] != "none" else "-"
         first_line = unit["text"].splitlines()[0]
         print(f"  [{tier:<10}] {first_line[:110]}")
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from ui.api import create_app
+
+    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    settings = settings.model_copy(update=overrides)
+    address = f"http://{settings.host}:{settings.port}{settings.base_path}"
+    print(f"Provision Assistant is starting: API at {address}/api, its documentation at {address}/docs")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
     return EXIT_OK
 
 

@@ -1,0 +1,218 @@
+"""The HTTP API on a real uvicorn server on a loopback port, read with httpx and the openai client."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import httpx
+import pytest
+import uvicorn
+
+from ui.api import create_app
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+CANTEEN = "Year 8 pupil anxious about the canteen"
+
+
+class LiveServer:
+    """uvicorn serving an app on 127.0.0.1 and a free port, in a thread."""
+
+    def __init__(self, app) -> None:
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def serve(settings, service=None, **overrides):
+    return LiveServer(create_app(settings.model_copy(update=overrides), service))
+
+
+@pytest.fixture(scope="module")
+def base(corpus_index, service):
+    with serve(corpus_index, service) as url:
+        yield url
+
+
+def test_health_and_the_same_answer_as_the_command_line(base, service):
+    assert httpx.get(f"{base}/healthz").json()["status"] == "ready"
+    answer = httpx.post(f"{base}/api/ask", json={"question": CANTEEN}, timeout=30).json()
+    assert answer == service.ask(CANTEEN)
+    primary = httpx.post(f"{base}/api/ask", json={"question": CANTEEN, "phase": "primary"}, timeout=30)
+    assert primary.json()["phase"] == "primary"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"question": "   "}, "the question is empty"),
+        ({"question": "x" * 1001}, "the limit is 1000"),
+        ({"question": CANTEEN, "council": "Kent"}, "council must be one the documents name"),
+        ({"question": CANTEEN, "phase": "sixth form"}, "phase"),
+        ({"question": CANTEEN, "pupil": "Sam"}, "pupil"),
+        ({}, "question"),
+    ],
+)
+def test_bad_questions_get_a_4xx_that_names_the_problem(base, body, message):
+    response = httpx.post(f"{base}/api/ask", json=body, timeout=30)
+    assert response.status_code == 422
+    assert message in json.dumps(response.json())
+
+
+def test_a_body_over_the_limit_is_refused_before_parsing(base):
+    response = httpx.post(f"{base}/api/ask", content=b'{"question": "' + b"x" * 20_000 + b'"}')
+    assert response.status_code == 413 and "16384 bytes" in response.json()["detail"]
+
+
+def test_streaming_sends_the_answer_in_sections_and_the_sources_at_the_end(base, service):
+    with httpx.stream("POST", f"{base}/api/ask/stream", json={"question": CANTEEN}, timeout=30) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        events = []
+        for block in response.read().decode().split("\n\n"):
+            if block.strip():
+                name, data = block.split("\n", 1)
+                events.append((name.removeprefix("event: "), json.loads(data.removeprefix("data: "))))
+    names = [name for name, _ in events]
+    assert names[0] == "status" and names[-2:] == ["result", "done"] and set(names[1:-2]) == {"answer"}
+    expected = service.ask(CANTEEN)
+    assert "".join(d["text"] for n, d in events if n == "answer").strip() == expected["answer"].strip()
+    assert events[-2][1]["sources"] == expected["sources"]
+
+
+def test_catalogue_filters_and_documents(base):
+    rows = httpx.get(
+        f"{base}/api/catalogue", params={"tier": "targeted", "area": "School Climate and Safety"}
+    )
+    assert rows.status_code == 200 and rows.json()
+    assert {(r["tier"], r["area"]) for r in rows.json()} == {("targeted", "School Climate and Safety")}
+    docs = {d["document"]: d for d in httpx.get(f"{base}/api/documents").json()}
+    assert docs["northumberland-belonging-and-attending-framework-2025"]["provisions"] > 300
+
+
+def test_the_openai_client_reads_the_chat_completion_endpoint(base, service):
+    from openai import OpenAI
+
+    client = OpenAI(base_url=f"{base}/v1", api_key="unused", max_retries=0)
+    expected = service.ask(CANTEEN)
+    reply = client.chat.completions.create(
+        model="provision-assistant", messages=[{"role": "user", "content": CANTEEN}]
+    )
+    assert reply.choices[0].message.content == expected["answer"]
+    assert reply.model_extra["provision_assistant"]["suggestions"] == expected["suggestions"]
+    stream = client.chat.completions.create(
+        model="provision-assistant", messages=[{"role": "user", "content": CANTEEN}], stream=True
+    )
+    chunks = list(stream)
+    assert "".join(c.choices[0].delta.content or "" for c in chunks).strip() == expected["answer"].strip()
+    assert chunks[-1].choices[0].finish_reason == "stop"
+    assert [m.id for m in client.models.list()] == ["provision-assistant"]
+
+
+def test_the_openai_client_sees_a_bad_question_as_a_bad_request(base):
+    import openai
+
+    client = openai.OpenAI(base_url=f"{base}/v1", api_key="unused", max_retries=0)
+    with pytest.raises(openai.BadRequestError, match="the limit is 1000"):
+        client.chat.completions.create(
+            model="provision-assistant", messages=[{"role": "user", "content": "x" * 2000}]
+        )
+
+
+def test_api_keys_when_configured(corpus_index, service):
+    import openai
+
+    with serve(corpus_index, service, api_keys=["k-one", "k-two"]) as url:
+        assert httpx.get(f"{url}/healthz").status_code == 200
+        missing = httpx.post(f"{url}/api/ask", json={"question": CANTEEN})
+        assert missing.status_code == 401 and "X-API-Key" in missing.json()["detail"]
+        wrong = httpx.post(f"{url}/api/ask", json={"question": CANTEEN}, headers={"X-API-Key": "nope"})
+        assert wrong.status_code == 401
+        ok = httpx.post(
+            f"{url}/api/ask", json={"question": CANTEEN}, headers={"X-API-Key": "k-two"}, timeout=30
+        )
+        assert ok.status_code == 200
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key="k-one", max_retries=0)
+        assert client.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": CANTEEN}]
+        ).choices
+        with pytest.raises(openai.AuthenticationError):
+            openai.OpenAI(base_url=f"{url}/v1", api_key="bad", max_retries=0).models.list()
+
+
+def test_rate_limit_per_key_and_cors_allowlist(corpus_index, service):
+    origin = "https://intranet.example-school.sch.uk"
+    with serve(corpus_index, service, rate_limit="2/minute", cors_origins=[origin]) as url:
+        codes = [httpx.get(f"{url}/api/documents", headers={"X-API-Key": "a"}).status_code for _ in range(3)]
+        assert codes == [200, 200, 429]
+        assert "2/minute" in httpx.get(f"{url}/api/documents", headers={"X-API-Key": "a"}).json()["detail"]
+        assert httpx.get(f"{url}/api/documents", headers={"X-API-Key": "b"}).status_code == 200
+        preflight = {"Origin": origin, "Access-Control-Request-Method": "POST"}
+        allowed = httpx.options(f"{url}/api/ask", headers=preflight)
+        assert allowed.headers.get("access-control-allow-origin") == origin
+        other = httpx.options(f"{url}/api/ask", headers={**preflight, "Origin": "https://elsewhere.example"})
+        assert "access-control-allow-origin" not in other.headers
+
+
+def test_without_an_index_health_says_why_and_the_api_answers_503(settings):
+    with serve(settings) as url:
+        deadline = time.monotonic() + 30
+        while (health := httpx.get(f"{url}/healthz").json())["status"] == "loading":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert health["status"] == "error" and "provisions ingest" in health["detail"]
+        response = httpx.post(f"{url}/api/ask", json={"question": CANTEEN})
+        assert response.status_code == 503 and "provisions ingest" in response.json()["detail"]
+
+
+def test_provisions_serve_starts_one_server_that_reports_ready(corpus_index):
+    import contextlib
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **os.environ,
+        "PROVISIONS_INDEX_DIR": str(corpus_index.index_dir),
+        "PROVISIONS_CORPUS_DIR": "corpus",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ui.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        status = None
+        while time.monotonic() < deadline and status != "ready":
+            with contextlib.suppress(httpx.TransportError):  # not listening yet
+                status = httpx.get(f"http://127.0.0.1:{port}/healthz").json()["status"]
+            time.sleep(0.2)
+        assert status == "ready"
+        assert (
+            httpx.get(f"http://127.0.0.1:{port}/openapi.json").json()["info"]["title"]
+            == "Provision Assistant"
+        )
+    finally:
+        proc.terminate()
+        out = proc.communicate(timeout=30)[0]
+    assert f"http://127.0.0.1:{port}/docs" in out

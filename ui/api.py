@@ -1,0 +1,175 @@
+"""The HTTP API: one FastAPI application over the same `AnswerService` as the command line.
+
+`create_app(settings)` loads the model and index in the background at start-up;
+`/healthz` says "ready" once they are loaded, and the API answers 503 until then.
+Tests pass a loaded `service` in.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from ingest.errors import InvalidQuestionError, ProvisionsError
+from ingest.settings import Settings
+from retrieval.catalogue import catalogue_rows, documents
+from ui.api_models import AskRequest
+from ui.limits import BodySizeLimit, add_rate_limit
+
+if TYPE_CHECKING:
+    from retrieval.service import AnswerService
+
+log = logging.getLogger(__name__)
+API_KEY_HEADER = "X-API-Key"
+
+
+class ServiceHolder:
+    """The answer service once it is loaded, or why it is not."""
+
+    def __init__(self, service: AnswerService | None = None) -> None:
+        self.service = service
+        self.error: str | None = None
+
+    def load(self, settings: Settings) -> None:
+        from retrieval.service import AnswerService
+
+        try:
+            self.service = AnswerService.from_settings(settings)
+            log.info("model and index loaded")
+        except ProvisionsError as exc:
+            self.error = str(exc)
+            log.error("cannot serve answers: %s", exc)
+
+    def require(self) -> AnswerService:
+        if self.service is None:
+            detail = self.error or "the model and index are still loading; try again in a few seconds"
+            raise HTTPException(status_code=503, detail=detail)
+        return self.service
+
+
+def api_key_of(request: Request) -> str | None:
+    if key := request.headers.get(API_KEY_HEADER):
+        return key
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def create_app(settings: Settings, service: AnswerService | None = None) -> FastAPI:
+    holder = ServiceHolder(service)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if holder.service is None:
+            threading.Thread(target=holder.load, args=(settings,), name="load-service", daemon=True).start()
+        yield
+
+    app = FastAPI(
+        title="Provision Assistant",
+        summary="Graduated-response provisions (Universal, Targeted, Specialist) quoted from the documents.",
+        version="0.1.0",
+        root_path=settings.base_path,
+        lifespan=lifespan,
+    )
+    app.state.holder = holder
+    app.state.settings = settings
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=[API_KEY_HEADER, "Authorization", "Content-Type"],
+        )
+    limiter = add_rate_limit(app, settings.rate_limit, api_key_of)
+
+    def require_key(request: Request) -> None:
+        if not settings.api_keys:
+            return
+        key = api_key_of(request) or ""
+        if not any(secrets.compare_digest(key, allowed) for allowed in settings.api_keys):
+            raise HTTPException(
+                status_code=401,
+                detail=f"a valid API key is needed: send it in the {API_KEY_HEADER} header",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+
+    @app.exception_handler(InvalidQuestionError)
+    async def _invalid_question(request: Request, exc: InvalidQuestionError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": str(exc)})
+
+    @app.get("/healthz", tags=["service"], summary="Ready once the model and index are loaded")
+    @limiter.exempt
+    def healthz() -> JSONResponse:
+        if holder.service is not None:
+            return JSONResponse({"status": "ready", "units": len(holder.service.units)})
+        status = "error" if holder.error else "loading"
+        return JSONResponse(status_code=503, content={"status": status, "detail": holder.error or ""})
+
+    keyed = [Depends(require_key)]
+
+    @app.post("/api/ask", tags=["answers"], dependencies=keyed, summary="The tiered answer, as JSON")
+    def ask(body: AskRequest, request: Request) -> dict:
+        """The same JSON as `provisions ask --json`: status, suggestions by tier, cited sources, Markdown."""
+        return holder.require().ask(body.question, phase=body.phase, council=body.council)
+
+    @app.post(
+        "/api/ask/stream",
+        tags=["answers"],
+        dependencies=keyed,
+        summary="The tiered answer as server-sent events",
+        response_class=StreamingResponse,
+        responses={200: {"content": {"text/event-stream": {}}}},
+    )
+    async def ask_stream(body: AskRequest, request: Request) -> StreamingResponse:
+        """Events: `status`, then `answer` (the Markdown, section by section), then `result` (status,
+        suggestions and sources as in `/api/ask`), then `done`."""
+        service = holder.require()
+        answer = await run_in_threadpool(service.ask, body.question, phase=body.phase, council=body.council)
+        return StreamingResponse(answer_events(answer), media_type="text/event-stream")
+
+    @app.get(
+        "/api/catalogue", tags=["documents"], dependencies=keyed, summary="Stored provisions and passages"
+    )
+    def catalogue(
+        request: Request,
+        document: str | None = Query(
+            None, examples=["northumberland-belonging-and-attending-framework-2025"]
+        ),
+        area: str | None = Query(None, examples=["School Climate and Safety"]),
+        theme: str | None = Query(None, examples=["The sensory environment"]),
+        tier: str | None = Query(None, examples=["targeted"]),
+    ) -> list[dict]:
+        filters = {"document": document, "area": area, "theme": theme, "tier": tier}
+        return catalogue_rows(holder.require().units, **filters)
+
+    @app.get("/api/documents", tags=["documents"], dependencies=keyed, summary="The documents answered from")
+    def list_documents(request: Request) -> list[dict]:
+        return documents(catalogue_rows(holder.require().units))
+
+    from ui.openai_api import openai_router
+
+    app.include_router(openai_router(holder), dependencies=keyed)
+    return app
+
+
+def sse(event: str, data: object) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def answer_events(answer: dict) -> Iterator[str]:
+    yield sse("status", {"status": answer["status"], "phase": answer.get("phase")})
+    for section in answer["answer"].split("\n\n"):
+        yield sse("answer", {"text": section + "\n\n"})
+    result = {k: answer.get(k) for k in ("question", "phase", "status", "suggestions", "sources")}
+    yield sse("result", result)
+    yield sse("done", {})

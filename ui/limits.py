@@ -1,0 +1,99 @@
+"""Limits every request meets before it reaches the answer service: body size and request rate."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class BodySizeLimit:
+    """Refuses a request body over `max_bytes` with 413, before anything parses it."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(send)
+            return
+        # Bodies here are small (a question): read it whole, counting, then replay it.
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._refuse(send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, send: Send) -> None:
+        detail = (
+            f"the request body is larger than the limit of {self.max_bytes} bytes (PROVISIONS_MAX_BODY_BYTES)"
+        )
+        payload = json.dumps({"detail": detail}).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(payload)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})
+
+
+def add_rate_limit(app: FastAPI, rate: str, api_key_of: Callable[[Request], str | None]):
+    """Limit requests per API key (per address without one); 429 with the limit named when exceeded."""
+    from slowapi import Limiter
+    from slowapi.errors import RateLimitExceeded
+    from slowapi.middleware import SlowAPIMiddleware
+    from slowapi.util import get_remote_address
+
+    def key(request: Request) -> str:
+        api_key = api_key_of(request)
+        # The limiter keeps its keys in memory: a digest, never the key itself.
+        if api_key:
+            return "key:" + hashlib.sha256(api_key.encode()).hexdigest()[:16]
+        return "addr:" + get_remote_address(request)
+
+    limiter = Limiter(key_func=key, default_limits=[rate])
+    app.state.limiter = limiter
+
+    def too_many(
+        request: Request, exc: RateLimitExceeded
+    ) -> JSONResponse:  # sync: SlowAPIMiddleware calls it
+        return JSONResponse(
+            status_code=429,
+            content={"detail": f"too many requests: the limit is {rate} per API key (PROVISIONS_RATE_LIMIT)"},
+        )
+
+    app.add_exception_handler(RateLimitExceeded, too_many)
+    app.add_middleware(SlowAPIMiddleware)
+    return limiter

@@ -1,0 +1,103 @@
+"""An OpenAI-compatible chat-completions endpoint, so intranet chat tools and SDKs need no custom code.
+
+The reply's message is the tiered answer in Markdown, with its citations; the
+structured answer (status, suggestions, sources) rides along in the
+`provision_assistant` field, which OpenAI clients keep as an extra field.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from ingest.errors import InvalidQuestionError
+from ui.api_models import ChatCompletionRequest
+
+if TYPE_CHECKING:
+    from ui.api import ServiceHolder
+
+MODEL = "provision-assistant"
+
+
+def _error(message: str, param: str | None = None) -> JSONResponse:
+    body = {"error": {"message": message, "type": "invalid_request_error", "param": param, "code": None}}
+    return JSONResponse(status_code=400, content=body)
+
+
+def _extra(answer: dict) -> dict:
+    return {k: answer.get(k) for k in ("status", "phase", "suggestions", "sources")}
+
+
+def _chunk(cid: str, created: int, model: str, delta: dict, finish: str | None = None, **extra) -> str:
+    choice = {"index": 0, "delta": delta, "finish_reason": finish}
+    body = {
+        "id": cid,
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": model,
+        "choices": [choice],
+    }
+    return f"data: {json.dumps({**body, **extra}, ensure_ascii=False)}\n\n"
+
+
+def _stream(answer: dict, model: str) -> Iterator[str]:
+    cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+    yield _chunk(cid, created, model, {"role": "assistant", "content": ""})
+    for section in answer["answer"].split("\n\n"):
+        yield _chunk(cid, created, model, {"content": section + "\n\n"})
+    yield _chunk(cid, created, model, {}, "stop", provision_assistant=_extra(answer))
+    yield "data: [DONE]\n\n"
+
+
+def openai_router(holder: ServiceHolder) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["OpenAI-compatible"])
+
+    @router.get("/models", summary="The one model this server offers")
+    def models() -> dict:
+        return {"object": "list", "data": [{"id": MODEL, "object": "model", "created": 0, "owned_by": MODEL}]}
+
+    @router.post(
+        "/chat/completions",
+        summary="The tiered answer as an OpenAI chat completion (streaming too)",
+        response_model=None,
+    )
+    async def chat_completions(body: ChatCompletionRequest) -> JSONResponse | StreamingResponse:
+        """The last user message is the question; `phase` and `council` may be sent as extra fields."""
+        questions = [m.text for m in body.messages if m.role == "user" and m.text.strip()]
+        if not questions:
+            return _error("the messages hold no user message to answer", "messages")
+        service = holder.require()
+        try:
+            answer = await run_in_threadpool(
+                service.ask, questions[-1], phase=body.phase, council=body.council
+            )
+        except InvalidQuestionError as exc:
+            return _error(str(exc), "messages")
+        if body.stream:
+            return StreamingResponse(_stream(answer, body.model), media_type="text/event-stream")
+        return JSONResponse(
+            {
+                "id": f"chatcmpl-{uuid.uuid4().hex}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": answer["answer"]},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+                "provision_assistant": _extra(answer),
+            }
+        )
+
+    return router
