@@ -86,16 +86,17 @@ def compose(selection: Selection, templates: AnswerTemplates) -> dict:
         lines = []
         for pick in picks:
             text = trim(pick.text)
+            cited = citation(pick.passages[0], templates, selection.council)
             suggestions.append(
-                {"tier": tier, "text": text, "source_ids": pick.ids, "unit_ids": pick.unit_ids}
+                {
+                    "tier": tier,
+                    "text": text,
+                    "citation": cited,
+                    "source_ids": pick.ids,
+                    "unit_ids": pick.unit_ids,
+                }
             )
-            lines.append(
-                templates.suggestion.format(
-                    n=len(suggestions),
-                    text=_indent(text),
-                    citation=citation(pick.passages[0], templates, selection.council),
-                )
-            )
+            lines.append(templates.suggestion.format(n=len(suggestions), text=_indent(text), citation=cited))
         parts.append("\n".join(lines))
     parts.append(templates.footer)
     return {

@@ -38,16 +38,23 @@ class AnswerTemplates(BaseModel):
 
     @model_validator(mode="after")
     def _placeholders(self) -> AnswerTemplates:
-        for name, allowed in _ALLOWED.items():
-            used = {
-                field for _, field, _, _ in string.Formatter().parse(getattr(self, name)) if field is not None
-            }
-            if used - allowed:
-                raise ValueError(f"template '{name}' uses unknown placeholder(s) {sorted(used - allowed)}")
+        check_placeholders(self, _ALLOWED)
         missing = _TIERS - set(self.tier_headings)
         if missing:
             raise ValueError(f"tier_headings is missing {sorted(missing)}")
         return self
+
+
+def check_placeholders(templates: BaseModel, allowed: dict[str, set[str]]) -> None:
+    """Fails when a template uses a placeholder its renderer does not fill."""
+    for name, names in allowed.items():
+        used = {
+            field
+            for _, field, _, _ in string.Formatter().parse(getattr(templates, name))
+            if field is not None
+        }
+        if used - names:
+            raise ValueError(f"template '{name}' uses unknown placeholder(s) {sorted(used - names)}")
 
 
 def load_templates(prompts_dir: Path) -> AnswerTemplates:

@@ -64,7 +64,7 @@ def api_key_of(request: Request) -> str | None:
     return token if scheme.lower() == "bearer" and token else None
 
 
-def create_app(settings: Settings, service: AnswerService | None = None) -> FastAPI:
+def create_app(settings: Settings, service: AnswerService | None = None, *, chat: bool = True) -> FastAPI:
     holder = ServiceHolder(service)
 
     @asynccontextmanager
@@ -159,6 +159,15 @@ def create_app(settings: Settings, service: AnswerService | None = None) -> Fast
     from ui.openai_api import openai_router
 
     app.include_router(openai_router(holder), dependencies=keyed)
+    if chat:
+        import gradio as gr
+
+        from ui.chat import build_chat
+
+        # Mounted last, at the root: the API routes above match first.
+        gr.mount_gradio_app(
+            app, build_chat(holder, settings), path="/", root_path=settings.base_path or None, footer_links=[]
+        )
     return app
 
 

@@ -12,14 +12,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class BodySizeLimit:
-    """Refuses a request body over `max_bytes` with 413, before anything parses it."""
+    """Refuses a request body over `max_bytes` with 413, before anything parses it.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    Only under `prefixes` (the API): the chat sends its whole conversation back
+    to its own endpoints, which set their own limits.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, prefixes: tuple[str, ...] = ("/api/", "/v1/")) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.prefixes = prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        path = scope.get("path", "").removeprefix(scope.get("root_path", ""))
+        if scope["type"] != "http" or not path.startswith(self.prefixes):
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")

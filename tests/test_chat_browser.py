@@ -1,0 +1,85 @@
+"""The staff chat in a real headless Chromium (Debian's), driven by Playwright, on a loopback server."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ingest.settings import PROJECT_ROOT
+from tests.test_api import CANTEEN, serve
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTEFACTS = PROJECT_ROOT / "test-artefacts"
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def page(corpus_index, service):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (./run test installs it where it can)")
+    from playwright.sync_api import sync_playwright
+
+    with serve(corpus_index, service) as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=BROWSER_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1400})
+        # Never wait for network idle on a Gradio page: it keeps a connection open.
+        page.goto(url + "/", wait_until="domcontentloaded")
+        page.locator("#question textarea").wait_for(timeout=60_000)
+        yield page
+        browser.close()
+
+
+def ask(page, question: str) -> None:
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+
+
+def test_the_canteen_question_shows_three_tiers_and_a_citation_opens_to_its_passage(page):
+    assert "don't type pupils' names" in page.locator("#intro").inner_text()
+    ask(page, CANTEEN)
+    answers = page.locator("#answers")
+    answers.get_by_text("Specialist: individual and multi-agency support").wait_for(timeout=60_000)
+    text = answers.inner_text()
+    assert text.index("Universal: whole-school practice") < text.index("Targeted: for identified pupils")
+    assert "Designated quiet area" in text
+    citation = answers.locator("details summary", has_text="The sensory environment").first
+    citation.click()
+    opened = answers.locator("details[open]").first
+    opened.wait_for(timeout=10_000)
+    assert "School Climate and Safety › The sensory environment" in opened.inner_text()
+    assert "UNIVERSAL" in opened.inner_text()  # the whole theme, every tier
+    ARTEFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / "chat-canteen.png"), full_page=True)
+
+
+def test_a_follow_up_keeps_the_pupil_in_context(page, service):
+    follow_up = "and what about at home?"
+    with_context = {s["text"] for s in service.ask(f"{CANTEEN} {follow_up}")["suggestions"]}
+    alone = {s["text"] for s in service.ask(follow_up)["suggestions"]}
+    # Words shown only when the pupil's question is kept, as the page shows them (links as text).
+    marker = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", sorted(with_context - alone)[0])[:50]
+    bots = page.locator("#answers [data-testid='bot']")
+    if bots.count() == 0:
+        ask(page, CANTEEN)
+        page.locator("#answers").get_by_text("Specialist: individual").first.wait_for(timeout=60_000)
+    before = bots.count()
+    ask(page, follow_up)
+    page.wait_for_function(
+        "([n, text]) => { const b = document.querySelectorAll(\"#answers [data-testid='bot']\");"
+        " return b.length > n && b[b.length - 1].innerText.includes(text); }",
+        arg=[before, marker],
+        timeout=60_000,
+    )
+    assert marker in bots.last.inner_text()

@@ -1,0 +1,98 @@
+"""The chat's rendering and conversation context: pure functions, no model."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.settings import PROJECT_ROOT
+from retrieval.templates import load_templates
+from ui.chat_render import (
+    ChatTemplates,
+    answer_sections,
+    contextual_question,
+    load_chat_templates,
+    user_questions,
+)
+
+pytestmark = pytest.mark.unit
+CHAT = load_chat_templates(PROJECT_ROOT / "prompts")
+ANSWER = load_templates(PROJECT_ROOT / "prompts")
+
+
+def answer(**over) -> dict:
+    base = {
+        "status": "answered",
+        "suggestions": [
+            {
+                "tier": "targeted",
+                "text": "[Designated quiet area](#) at lunch.",
+                "citation": "Framework — A › B",
+                "source_ids": ["s1"],
+            },
+            {
+                "tier": "universal",
+                "text": "Whole-school calm spaces.",
+                "citation": "Framework — A › B",
+                "source_ids": ["s1"],
+            },
+        ],
+        "sources": [{"id": "s1", "text": "UNIVERSAL\nWhole-school calm spaces.\n<script>alert(1)</script>"}],
+    }
+    return {**base, **over}
+
+
+def test_sections_come_tier_by_tier_with_each_citation_opening_to_its_passage():
+    sections = list(answer_sections(answer(), CHAT, ANSWER))
+    assert sections[0].startswith(ANSWER.tier_headings["universal"])
+    assert sections[1].startswith(ANSWER.tier_headings["targeted"])
+    assert sections[-1] == CHAT.footer
+    text = "".join(sections)
+    assert "<details><summary>Source: Framework — A › B</summary><blockquote>UNIVERSAL<br>" in text
+    assert "<script>" not in text and "&lt;script&gt;" in text  # a document never injects markup
+    assert "2. [Designated quiet area](#) at lunch." in text  # the document's words, numbered on
+
+
+def test_not_covered_shows_the_same_message_as_the_api():
+    assert list(answer_sections(answer(status="not_covered"), CHAT, ANSWER)) == [ANSWER.not_covered]
+
+
+@pytest.mark.parametrize(
+    ("message", "earlier", "expected"),
+    [
+        (
+            "and what about at home?",
+            ["Y8 anxious about lunch"],
+            "Y8 anxious about lunch and what about at home?",
+        ),
+        ("at home?", ["Y8 anxious about lunch"], "Y8 anxious about lunch at home?"),
+        (
+            "reception child won't separate from mum",
+            ["Y8 anxious about lunch"],
+            "reception child won't separate from mum",
+        ),
+        ("and at home?", [], "and at home?"),
+        (
+            "what about KS3?",
+            ["Y5 lonely at break", "and in class?"],
+            "Y5 lonely at break and in class? what about KS3?",
+        ),
+    ],
+)
+def test_a_follow_up_carries_the_question_it_follows(message, earlier, expected):
+    assert contextual_question(message, earlier) == expected
+
+
+def test_user_questions_read_gradio_messages():
+    history = [
+        {"role": "user", "content": "first"},
+        {"role": "assistant", "content": "an answer"},
+        {"role": "user", "content": [{"type": "text", "text": "second"}]},
+    ]
+    assert user_questions(history) == ["first", "second"]
+
+
+def test_chat_templates_reject_unknown_placeholders():
+    data = CHAT.model_dump()
+    data["suggestion"] = "{n}. {text} {pupil}"
+    with pytest.raises(ValueError, match="pupil"):
+        ChatTemplates.model_validate(data)

@@ -1,0 +1,114 @@
+"""How the chat shows an answer: pure functions over the answer JSON and templates from `prompts/`.
+
+Each suggestion's citation opens to the whole passage it is quoted from. Passage
+text is the documents' own words and is escaped, so a document can never inject
+markup into the page.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ingest.errors import ProvisionsError
+from retrieval.templates import AnswerTemplates, check_placeholders
+
+_ALLOWED = {
+    "title": set(),
+    "intro": set(),
+    "privacy": set(),
+    "suggestion": {"n", "text", "citation", "passage"},
+    "source_label": {"citation"},
+    "footer": set(),
+}
+_TIERS = ("universal", "targeted", "specialist", "none")
+# A follow-up leans on the question before it: "and what about at home?"
+_FOLLOW_UP = re.compile(r"^\s*(and|also|plus|but|or|what about|how about|what if|same for)\b", re.IGNORECASE)
+
+
+class ChatTemplates(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: str
+    intro: str
+    privacy: str
+    suggestion: str
+    source_label: str
+    footer: str
+    examples: tuple[str, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _placeholders(self) -> ChatTemplates:
+        check_placeholders(self, _ALLOWED)
+        return self
+
+
+def load_chat_templates(prompts_dir: Path) -> ChatTemplates:
+    path = Path(prompts_dir) / "chat.yaml"
+    try:
+        return ChatTemplates.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise ProvisionsError(f"{path}: invalid chat templates: {exc}") from exc
+
+
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+
+
+def _passage_html(passage: str) -> str:
+    # One HTML block with no blank line, so the Markdown renderer keeps it inside <details>.
+    lines = [html.escape(_MD_LINK.sub(r"\1", line)) for line in passage.splitlines() if line.strip()]
+    return "<br>".join(lines)
+
+
+def answer_sections(answer: dict, chat: ChatTemplates, templates: AnswerTemplates) -> Iterator[str]:
+    """The answer as Markdown, a section at a time (for streaming): tiers in order, then the footer."""
+    if answer.get("status") != "answered":
+        yield templates.not_covered
+        return
+    sources = {s["id"]: s for s in answer.get("sources", [])}
+    n = 0
+    for tier in _TIERS:
+        items = []
+        for suggestion in (s for s in answer["suggestions"] if s["tier"] == tier):
+            n += 1
+            source = sources.get(suggestion["source_ids"][0], {})
+            items.append(
+                chat.suggestion.format(
+                    n=n,
+                    text=suggestion["text"],
+                    citation=html.escape(chat.source_label.format(citation=suggestion.get("citation", ""))),
+                    passage=_passage_html(source.get("text", "")),
+                )
+            )
+        if items:
+            yield templates.tier_headings[tier] + "\n\n" + "\n\n".join(items) + "\n\n"
+    yield chat.footer
+
+
+def contextual_question(message: str, earlier_questions: list[str]) -> str:
+    """The question to answer: a follow-up ("and at home?") carries the question it follows."""
+    context = ""
+    for question in [*earlier_questions, message]:
+        question = question.strip()
+        follows = _FOLLOW_UP.match(question) or len(question.split()) <= 3
+        context = f"{context} {question}" if context and follows else question
+    return context
+
+
+def user_questions(history: list[dict]) -> list[str]:
+    """What the user asked earlier in the conversation, oldest first (Gradio's messages format)."""
+    out = []
+    for message in history:
+        if message.get("role") != "user":
+            continue
+        content = message.get("content")
+        if isinstance(content, list):
+            content = " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+        if isinstance(content, str) and content.strip():
+            out.append(content.strip())
+    return out
