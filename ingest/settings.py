@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     max_suggestions: int = Field(12, ge=1, le=50)
     max_sources: int = Field(10, ge=1, le=100)
 
+    # Thumbs up or down from staff, redacted; empty means feedback.sqlite3 beside the index folder.
+    feedback_file: Path | None = None
+
     # The server (`provisions serve`): one FastAPI app with the API and the chat.
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
@@ -73,6 +76,10 @@ class Settings(BaseSettings):
         if value and not value.startswith("/"):
             raise ValueError("PROVISIONS_BASE_PATH must start with '/', e.g. /provisions")
         return value
+
+    @property
+    def feedback_path(self) -> Path:
+        return self.feedback_file or self.index_dir.parent / "feedback.sqlite3"
 
     @property
     def vocabulary_path(self) -> Path:

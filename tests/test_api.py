@@ -216,3 +216,18 @@ def test_provisions_serve_starts_one_server_that_reports_ready(corpus_index):
         proc.terminate()
         out = proc.communicate(timeout=30)[0]
     assert f"http://127.0.0.1:{port}/docs" in out
+
+
+def test_feedback_is_stored_without_the_pupils_details(base, corpus_index):
+    from ui.feedback import FeedbackStore
+
+    body = {
+        "question": "Jayden (Y8) anxious about the canteen, mum 07700 900123",
+        "helpful": True,
+        "reason": "good",
+    }
+    response = httpx.post(f"{base}/api/feedback", json=body)
+    assert response.status_code == 201
+    row = next(r for r in FeedbackStore(corpus_index.feedback_path).all() if r["id"] == response.json()["id"])
+    assert row["question"] == "[name] (Y8) anxious about the canteen, mum [phone]" and row["channel"] == "api"
+    assert httpx.post(f"{base}/api/feedback", json={"question": "x", "helpful": "maybe"}).status_code == 422

@@ -83,3 +83,28 @@ def test_a_follow_up_keeps_the_pupil_in_context(page, service):
         timeout=60_000,
     )
     assert marker in bots.last.inner_text()
+
+
+def test_thumbs_up_stores_the_feedback_with_its_reason(page, corpus_index):
+    from ui.feedback import FeedbackStore
+
+    store = FeedbackStore(corpus_index.feedback_path)
+    before = len(store.all())
+    page.locator("#feedback-reason textarea").fill("the quiet area idea helped")
+    page.locator("#answers [data-testid='bot']").last.hover()
+    page.locator("#answers button[aria-label='Like']").last.click()
+    page.wait_for_function(
+        "() => document.querySelector('#feedback-reason textarea').value === ''", timeout=20_000
+    )
+    rows = store.all()
+    assert len(rows) == before + 1
+    assert rows[-1]["channel"] == "chat" and rows[-1]["helpful"] == 1
+    assert rows[-1]["reason"] == "the quiet area idea helped" and rows[-1]["answer"]
+
+
+def test_the_last_answer_saves_as_a_support_plan(page):
+    page.locator("#export").click()
+    link = page.locator("#plan a[href]").first
+    link.wait_for(timeout=20_000)
+    plan = page.request.get(link.get_attribute("href")).text()
+    assert plan.startswith("# Support plan ideas") and "*Source: " in plan

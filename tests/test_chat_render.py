@@ -11,6 +11,7 @@ from ui.chat_render import (
     answer_sections,
     contextual_question,
     load_chat_templates,
+    support_plan,
     user_questions,
 )
 
@@ -96,3 +97,12 @@ def test_chat_templates_reject_unknown_placeholders():
     data["suggestion"] = "{n}. {text} {pupil}"
     with pytest.raises(ValueError, match="pupil"):
         ChatTemplates.model_validate(data)
+
+
+def test_a_support_plan_lists_every_suggestion_with_its_citation_tier_by_tier():
+    plan = support_plan({**answer(), "question": "Y8 anxious about lunch"}, CHAT, ANSWER, "25 November 2026")
+    assert plan.startswith("# Support plan ideas")
+    assert "**Situation:** Y8 anxious about lunch" in plan and "25 November 2026" in plan
+    assert plan.index(ANSWER.tier_headings["universal"]) < plan.index(ANSWER.tier_headings["targeted"])
+    assert "2. [Designated quiet area](#) at lunch.  \n   *Source: Framework — A › B*" in plan
+    assert plan.rstrip().endswith(CHAT.plan_footer.rstrip())

@@ -13,6 +13,7 @@ import secrets
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
@@ -21,9 +22,11 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from ingest.errors import InvalidQuestionError, ProvisionsError
+from ingest.privacy import vocabulary_words
 from ingest.settings import Settings
 from retrieval.catalogue import catalogue_rows, documents
-from ui.api_models import AskRequest
+from ui.api_models import AskRequest, FeedbackRequest
+from ui.feedback import FeedbackStore
 from ui.limits import BodySizeLimit, add_rate_limit
 
 if TYPE_CHECKING:
@@ -36,9 +39,11 @@ API_KEY_HEADER = "X-API-Key"
 class ServiceHolder:
     """The answer service once it is loaded, or why it is not."""
 
-    def __init__(self, service: AnswerService | None = None) -> None:
+    def __init__(self, feedback_path: Path, service: AnswerService | None = None) -> None:
         self.service = service
         self.error: str | None = None
+        self._feedback_path = feedback_path
+        self._feedback: FeedbackStore | None = None
 
     def load(self, settings: Settings) -> None:
         from retrieval.service import AnswerService
@@ -49,6 +54,15 @@ class ServiceHolder:
         except ProvisionsError as exc:
             self.error = str(exc)
             log.error("cannot serve answers: %s", exc)
+
+    def feedback(self) -> FeedbackStore:
+        """The store, made once the documents' words are known (they are not pupils' names)."""
+        if self._feedback is None:
+            words = vocabulary_words(
+                f"{u.metadata.get('section', '')} {u.text}" for u in self.require().units
+            )
+            self._feedback = FeedbackStore(self._feedback_path, words)
+        return self._feedback
 
     def require(self) -> AnswerService:
         if self.service is None:
@@ -65,7 +79,7 @@ def api_key_of(request: Request) -> str | None:
 
 
 def create_app(settings: Settings, service: AnswerService | None = None, *, chat: bool = True) -> FastAPI:
-    holder = ServiceHolder(service)
+    holder = ServiceHolder(settings.feedback_path, service)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -136,6 +150,20 @@ def create_app(settings: Settings, service: AnswerService | None = None, *, chat
         service = holder.require()
         answer = await run_in_threadpool(service.ask, body.question, phase=body.phase, council=body.council)
         return StreamingResponse(answer_events(answer), media_type="text/event-stream")
+
+    @app.post(
+        "/api/feedback", tags=["answers"], dependencies=keyed, status_code=201, summary="Did an answer help?"
+    )
+    def feedback(body: FeedbackRequest, request: Request) -> dict:
+        """Stored in SQLite with names, dates, contact details and UPNs removed."""
+        row = holder.feedback().add(
+            question=body.question,
+            answer=body.answer,
+            helpful=body.helpful,
+            reason=body.reason,
+            channel="api",
+        )
+        return {"id": row}
 
     @app.get(
         "/api/catalogue", tags=["documents"], dependencies=keyed, summary="Stored provisions and passages"

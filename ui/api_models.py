@@ -29,6 +29,22 @@ class AskRequest(BaseModel):
     council: str | None = Field(None, description="your local authority, as the documents name it")
 
 
+class FeedbackRequest(BaseModel):
+    """Whether an answer helped. Names and other identifying details are removed before storing."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"question": CANTEEN, "helpful": True, "reason": "the quiet area idea"}]
+        },
+    )
+
+    question: str = Field(min_length=1, max_length=2000)
+    answer: str = Field("", max_length=10_000, description="the answer shown, if the client kept it")
+    helpful: bool
+    reason: str = Field("", max_length=1000)
+
+
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
 

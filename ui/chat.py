@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.errors import ProvisionsError
 from ingest.settings import Settings
 from retrieval.templates import load_templates
-from ui.chat_render import answer_sections, contextual_question, load_chat_templates, user_questions
+from ui.chat_render import (
+    answer_sections,
+    contextual_question,
+    load_chat_templates,
+    support_plan,
+    user_questions,
+)
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -26,6 +35,12 @@ ANY_PHASE, NO_COUNCIL = "any", "(not set)"
 PHASE_CHOICES = [ANY_PHASE, "early years", "primary", "secondary"]
 
 
+def _text(content: object) -> str:
+    if isinstance(content, list):
+        return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    return str(content or "")
+
+
 def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no internet, and no tracking
     import gradio as gr
@@ -33,10 +48,10 @@ def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
     chat = load_chat_templates(settings.prompts_dir)
     templates = load_templates(settings.prompts_dir)
 
-    def respond(message: str, history: list[dict], phase: str, council: str) -> Iterator[str]:
+    def respond(message: str, history: list[dict], phase: str, council: str) -> Iterator[tuple[str, dict]]:
         service = holder.service
         if service is None:
-            yield holder.error or "The assistant is still starting up; please try again in a few seconds."
+            yield holder.error or "The assistant is still starting up; please try again in a few seconds.", {}
             return
         question = contextual_question(message, user_questions(history))
         try:
@@ -46,12 +61,44 @@ def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
                 council=None if council in ("", NO_COUNCIL) else council,
             )
         except ProvisionsError as exc:  # a message staff can act on, never a traceback
-            yield str(exc)
+            yield str(exc), {}
             return
         shown = ""
         for section in answer_sections(answer, chat, templates):
             shown += section
-            yield shown
+            yield shown, answer
+
+    def export(answer: dict) -> str | None:
+        if not answer:
+            gr.Warning("Ask a question first: the plan is made from the last answer.")
+            return None
+        folder = Path(tempfile.mkdtemp(prefix="support-plan-"))
+        path = folder / "support-plan.md"
+        path.write_text(support_plan(answer, chat, templates, date.today().strftime("%d %B %Y")), "utf-8")
+        return str(path)
+
+    def on_feedback(history: list[dict], reason: str, data: gr.LikeData) -> str:
+        """Thumbs up or down on an answer: stored redacted, with the question it answered."""
+        index = data.index if isinstance(data.index, int) else data.index[0]
+        asked = user_questions(history[:index])
+        answer = history[index].get("content") if 0 <= index < len(history) else data.value
+        helpful = data.liked is True or data.liked == "Like"
+        try:
+            holder.feedback().add(
+                question=asked[-1] if asked else "",
+                answer=_text(answer),
+                helpful=helpful,
+                reason=reason or "",
+                channel="chat",
+            )
+        except ProvisionsError as exc:
+            log.warning("feedback not stored: %s", exc)
+        gr.Info("Thank you: your feedback was saved without pupils' details.")
+        return ""
+
+    # Gradio passes the LikeData by the parameter's type; with postponed annotations
+    # it would see only the string "gr.LikeData", so give it the class itself.
+    on_feedback.__annotations__["data"] = gr.LikeData
 
     def councils() -> gr.Dropdown:
         known = holder.service.councils if holder.service else []
@@ -63,20 +110,34 @@ def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
         with gr.Row():
             phase = gr.Dropdown(PHASE_CHOICES, value=ANY_PHASE, label="Phase", elem_id="phase")
             council = gr.Dropdown([NO_COUNCIL], value=NO_COUNCIL, label="Council", elem_id="council")
+        chatbot = gr.Chatbot(
+            elem_id="answers",
+            label="Answers",
+            height=620,
+            sanitize_html=True,
+            placeholder=chat.privacy,
+            layout="panel",
+            feedback_options=("Like", "Dislike"),
+        )
+        last_answer = gr.State({})
         gr.ChatInterface(
             respond,
-            chatbot=gr.Chatbot(
-                elem_id="answers",
-                label="Answers",
-                height=620,
-                sanitize_html=True,
-                placeholder=chat.privacy,
-                layout="panel",
-            ),
+            chatbot=chatbot,
+            additional_outputs=[last_answer],
             textbox=gr.Textbox(placeholder="Describe the situation in a few words", elem_id="question"),
             additional_inputs=[phase, council],
             examples=[[q, ANY_PHASE, NO_COUNCIL] for q in chat.examples],
             api_visibility="private",
         )
+        reason = gr.Textbox(
+            label="Was an answer useful? Add a reason here (optional), then press thumbs up or down on it.",
+            elem_id="feedback-reason",
+            max_lines=2,
+        )
+        chatbot.like(on_feedback, inputs=[chatbot, reason], outputs=reason)
+        with gr.Row():
+            plan_button = gr.Button("Save the last answer as a support plan (Markdown)", elem_id="export")
+            plan_file = gr.File(label="Support plan", elem_id="plan", interactive=False, height=90)
+        plan_button.click(export, inputs=last_answer, outputs=plan_file)
         blocks.load(councils, outputs=council)
     return blocks

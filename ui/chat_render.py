@@ -25,6 +25,9 @@ _ALLOWED = {
     "suggestion": {"n", "text", "citation", "passage"},
     "source_label": {"citation"},
     "footer": set(),
+    "plan_heading": {"question", "date"},
+    "plan_item": {"n", "text", "citation"},
+    "plan_footer": set(),
 }
 _TIERS = ("universal", "targeted", "specialist", "none")
 # A follow-up leans on the question before it: "and what about at home?"
@@ -41,6 +44,9 @@ class ChatTemplates(BaseModel):
     source_label: str
     footer: str
     examples: tuple[str, ...] = Field(min_length=1)
+    plan_heading: str
+    plan_item: str
+    plan_footer: str
 
     @model_validator(mode="after")
     def _placeholders(self) -> ChatTemplates:
@@ -80,7 +86,9 @@ def answer_sections(answer: dict, chat: ChatTemplates, templates: AnswerTemplate
             items.append(
                 chat.suggestion.format(
                     n=n,
-                    text=suggestion["text"],
+                    text=suggestion["text"].replace(
+                        "\n", "\n   "
+                    ),  # a provision's own list stays in its item
                     citation=html.escape(chat.source_label.format(citation=suggestion.get("citation", ""))),
                     passage=_passage_html(source.get("text", "")),
                 )
@@ -88,6 +96,27 @@ def answer_sections(answer: dict, chat: ChatTemplates, templates: AnswerTemplate
         if items:
             yield templates.tier_headings[tier] + "\n\n" + "\n\n".join(items) + "\n\n"
     yield chat.footer
+
+
+def support_plan(answer: dict, chat: ChatTemplates, templates: AnswerTemplates, date: str) -> str:
+    """An answer as a support plan to save or print: tier by tier, every item with its citation."""
+    parts = [chat.plan_heading.format(question=answer.get("question", ""), date=date)]
+    if answer.get("status") != "answered":
+        parts.append(templates.not_covered)
+    n = 0
+    for tier in _TIERS:
+        items = [s for s in answer.get("suggestions", []) if s["tier"] == tier]
+        if not items:
+            continue
+        lines = []
+        for suggestion in items:
+            n += 1
+            lines.append(
+                chat.plan_item.format(n=n, text=suggestion["text"], citation=suggestion.get("citation", ""))
+            )
+        parts.append(templates.tier_headings[tier] + "\n\n" + "\n".join(lines))
+    parts.append(chat.plan_footer)
+    return "\n\n".join(parts) + "\n"
 
 
 def contextual_question(message: str, earlier_questions: list[str]) -> str:
