@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 
@@ -19,8 +20,9 @@ CANTEEN = "Year 8 pupil anxious about the canteen"
 class LiveServer:
     """uvicorn serving an app on 127.0.0.1 and a free port, in a thread."""
 
-    def __init__(self, app) -> None:
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    def __init__(self, app, root_path: str = "") -> None:
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", root_path=root_path)
+        self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> str:
@@ -39,7 +41,8 @@ class LiveServer:
 
 
 def serve(settings, service=None, **overrides):
-    return LiveServer(create_app(settings.model_copy(update=overrides), service))
+    settings = settings.model_copy(update=overrides)
+    return LiveServer(create_app(settings, service), root_path=settings.base_path)
 
 
 @pytest.fixture(scope="module")
@@ -231,3 +234,14 @@ def test_feedback_is_stored_without_the_pupils_details(base, corpus_index):
     row = next(r for r in FeedbackStore(corpus_index.feedback_path).all() if r["id"] == response.json()["id"])
     assert row["question"] == "[name] (Y8) anxious about the canteen, mum [phone]" and row["channel"] == "api"
     assert httpx.post(f"{base}/api/feedback", json={"question": "x", "helpful": "maybe"}).status_code == 422
+
+
+def test_behind_a_reverse_proxy_links_carry_the_base_path(corpus_index, service):
+    # The proxy takes /provisions/... off before passing requests on, as uvicorn's root path expects.
+    with serve(corpus_index, service, base_path="/provisions") as url:
+        assert httpx.get(f"{url}/healthz").json()["status"] == "ready"
+        answer = httpx.post(f"{url}/api/ask", json={"question": CANTEEN}, timeout=30)
+        assert answer.status_code == 200 and answer.json()["status"] == "answered"
+        assert httpx.get(f"{url}/openapi.json").json()["servers"][0]["url"] == "/provisions"
+        chat = httpx.get(f"{url}/")
+        assert chat.status_code == 200 and re.search(r'"root":"[^"]*/provisions"', chat.text)

@@ -91,7 +91,6 @@ def create_app(settings: Settings, service: AnswerService | None = None, *, chat
         title="Provision Assistant",
         summary="Graduated-response provisions (Universal, Targeted, Specialist) quoted from the documents.",
         version="0.1.0",
-        root_path=settings.base_path,
         lifespan=lifespan,
     )
     app.state.holder = holder

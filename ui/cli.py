@@ -166,7 +166,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     settings = settings.model_copy(update=overrides)
     address = f"http://{settings.host}:{settings.port}{settings.base_path}"
     print(f"Provision Assistant is starting: API at {address}/api, its documentation at {address}/docs")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        root_path=settings.base_path,  # behind a reverse proxy that keeps the prefix
+        log_level="info",
+    )
     return EXIT_OK
 
 
