@@ -165,7 +165,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = settings.model_copy(update=overrides)
     address = f"http://{settings.host}:{settings.port}{settings.base_path}"
-    print(f"Provision Assistant is starting: API at {address}/api, its documentation at {address}/docs")
+    print(
+        f"Provision Assistant is starting. Open {address}/ for the staff chat; "
+        f"the API's documentation is at {address}/docs. Stop with Ctrl+C.",
+        flush=True,
+    )
     uvicorn.run(
         create_app(settings),
         host=settings.host,
