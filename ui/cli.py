@@ -164,7 +164,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = settings.model_copy(update=overrides)
-    address = f"http://{settings.host}:{settings.port}{settings.base_path}"
+    # The proxy takes the base path off, so locally the server answers at its root.
+    address = f"http://{settings.host}:{settings.port}"
     print(
         f"Provision Assistant is starting. Open {address}/ for the staff chat; "
         f"the API's documentation is at {address}/docs. Stop with Ctrl+C.",
