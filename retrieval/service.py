@@ -23,6 +23,7 @@ from retrieval.keyword import KeywordRetriever
 from retrieval.library import Library
 from retrieval.phase import PHASES, question_phase
 from retrieval.retriever import UnitRetriever
+from retrieval.safeguarding import lead_with_safeguarding, load_rules
 from retrieval.select import Candidate, SelectionPolicy, is_council, select
 from retrieval.templates import AnswerTemplates, load_templates
 from retrieval.vocabulary import Vocabulary, load_vocabulary
@@ -118,6 +119,7 @@ class AnswerService:
             max_sources=settings.max_sources,
         )
         self.vocabulary = load_vocabulary(settings.vocabulary_path)
+        self.safeguarding = load_rules(settings.prompts_dir)
         self.chain = build_chain(
             UnitRetriever(vectorstore=store, k=settings.candidates),
             KeywordRetriever(documents=units, k=settings.candidates),
@@ -146,6 +148,9 @@ class AnswerService:
             raise InvalidQuestionError(f"council must be one the documents name ({known}); got {council!r}")
         # Asked about a council by name, the question wins over the setting for this answer.
         council = council or self.vocabulary.council_named(text, self.councils) or self.settings.council
-        return self.chain.invoke(
+        # Triage first: a possible risk of harm leads with the safeguarding route.
+        concern = self.safeguarding.triage(text)
+        answer = self.chain.invoke(
             {"question": text, "phase": phase or question_phase(text), "council": council or None}
         )
+        return lead_with_safeguarding(answer, concern, self.safeguarding) if concern else answer

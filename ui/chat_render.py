@@ -72,8 +72,15 @@ def _passage_html(passage: str) -> str:
 
 
 def answer_sections(answer: dict, chat: ChatTemplates, templates: AnswerTemplates) -> Iterator[str]:
-    """The answer as Markdown, a section at a time (for streaming): tiers in order, then the footer."""
-    if answer.get("status") != "answered":
+    """The answer as Markdown, a section at a time (for streaming): tiers in order, then the footer.
+
+    A safeguarding answer leads with the route before any provision.
+    """
+    if answer.get("status") == "safeguarding":
+        yield answer["safeguarding"]["route"] + "\n\n"
+        if not answer.get("suggestions"):
+            return
+    elif answer.get("status") != "answered":
         yield templates.not_covered
         return
     sources = {s["id"]: s for s in answer.get("sources", [])}
@@ -101,7 +108,9 @@ def answer_sections(answer: dict, chat: ChatTemplates, templates: AnswerTemplate
 def support_plan(answer: dict, chat: ChatTemplates, templates: AnswerTemplates, date: str) -> str:
     """An answer as a support plan to save or print: tier by tier, every item with its citation."""
     parts = [chat.plan_heading.format(question=answer.get("question", ""), date=date)]
-    if answer.get("status") != "answered":
+    if answer.get("status") == "safeguarding":
+        parts.append(answer["safeguarding"]["route"])
+    elif answer.get("status") != "answered":
         parts.append(templates.not_covered)
     n = 0
     for tier in _TIERS:
