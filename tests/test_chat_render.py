@@ -106,3 +106,12 @@ def test_a_support_plan_lists_every_suggestion_with_its_citation_tier_by_tier():
     assert plan.index(ANSWER.tier_headings["universal"]) < plan.index(ANSWER.tier_headings["targeted"])
     assert "2. [Designated quiet area](#) at lunch.  \n   *Source: Framework — A › B*" in plan
     assert plan.rstrip().endswith(CHAT.plan_footer.rstrip())
+
+
+def test_a_provisions_own_list_stays_inside_its_numbered_item():
+    many = [
+        {"tier": "targeted", "text": f"Idea {i}:\n- a link", "citation": "F — A › B", "source_ids": ["s1"]}
+        for i in range(1, 13)
+    ]
+    text = "".join(answer_sections(answer(suggestions=many), CHAT, ANSWER))
+    assert "9. Idea 9:\n   - a link" in text and "12. Idea 12:\n    - a link" in text

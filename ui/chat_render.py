@@ -71,6 +71,11 @@ def _passage_html(passage: str) -> str:
     return "<br>".join(lines)
 
 
+def _in_item(text: str, n: int) -> str:
+    """The document's words escaped, its own list kept inside item n ("12. " needs four spaces)."""
+    return html.escape(text, quote=False).replace("\n", "\n" + " " * (len(str(n)) + 2))
+
+
 def answer_sections(answer: dict, chat: ChatTemplates, templates: AnswerTemplates) -> Iterator[str]:
     """The answer as Markdown, a section at a time (for streaming): tiers in order, then the footer.
 
@@ -93,9 +98,7 @@ def answer_sections(answer: dict, chat: ChatTemplates, templates: AnswerTemplate
             items.append(
                 chat.suggestion.format(
                     n=n,
-                    text=suggestion["text"].replace(
-                        "\n", "\n   "
-                    ),  # a provision's own list stays in its item
+                    text=_in_item(suggestion["text"], n),
                     citation=html.escape(chat.source_label.format(citation=suggestion.get("citation", ""))),
                     passage=_passage_html(source.get("text", "")),
                 )
