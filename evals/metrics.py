@@ -86,10 +86,14 @@ def _percentile(values: Sequence[float], q: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 1)
 
 
-def aggregate(scores: Sequence[QuestionScore]) -> dict[str, float | None]:
-    """Every figure in METRICS; None where it does not apply (e.g. suggestions of a bare retriever)."""
-    ranking = ranking_per_question(scores)
-    per_q = list(ranking.values())
+def aggregate(
+    scores: Sequence[QuestionScore], ranking: dict[str, dict[str, float]] | None = None
+) -> dict[str, float | None]:
+    """Every figure in METRICS; None where it does not apply (e.g. suggestions of a bare retriever).
+
+    `ranking` is `ranking_per_question(scores)` when the caller has it already.
+    """
+    per_q = list((ranking if ranking is not None else ranking_per_question(scores)).values())
     judged = [s for s in scores if s.suggestion_found is not None]
     with_expected = [s for s in judged if s.n_expected]
     with_avoid = [s for s in judged if s.n_avoid]
@@ -127,9 +131,11 @@ def aggregate(scores: Sequence[QuestionScore]) -> dict[str, float | None]:
     }
 
 
-def grouped_recall(scores: Sequence[QuestionScore], by: str) -> dict[str, dict[str, float | None]]:
+def grouped_recall(
+    scores: Sequence[QuestionScore], by: str, ranking: dict[str, dict[str, float]] | None = None
+) -> dict[str, dict[str, float | None]]:
     """Recall@10 and suggestion recall per framework area or phase, over questions that expect provisions."""
-    ranking = ranking_per_question(scores)
+    ranking = ranking if ranking is not None else ranking_per_question(scores)
     groups: dict[str, list[QuestionScore]] = defaultdict(list)
     for s in scores:
         if s.n_expected:

@@ -59,10 +59,11 @@ class SystemRun:
             row = s.to_json()
             row.update(ranking.get(s.case_id, {}))
             questions.append(row)
+        recommend = [s for s in self.scores if s.kind == "recommend"]
         return {
-            "aggregates": aggregate(self.scores),
-            "by_area": grouped_recall([s for s in self.scores if s.kind == "recommend"], "area"),
-            "by_phase": grouped_recall(self.scores, "phase"),
+            "aggregates": aggregate(self.scores, ranking),
+            "by_area": grouped_recall(recommend, "area", ranking),
+            "by_phase": grouped_recall(self.scores, "phase", ranking),
             "questions": questions,
         }
 
