@@ -12,11 +12,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ingest.datafile import load_yaml_model
 from ingest.errors import IngestError, ProvisionsError
 from ingest.loaders import load_pages
+from ingest.units import MARKDOWN_LINK
 
 Kind = Literal["recommend", "lookup", "out_of_scope", "safeguarding"]
 Status = Literal["answered", "not_covered", "safeguarding"]
@@ -30,7 +31,6 @@ DEFAULT_STATUS: dict[str, str] = {
     "safeguarding": "safeguarding",
 }
 
-_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _MD_STRONG = re.compile(r"\*\*|__")
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
 
@@ -38,7 +38,7 @@ _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": 
 def normalise(text: str) -> str:
     """Text as compared with a quote: Markdown links and bold reduced to words; case, spacing ignored."""
     text = unicodedata.normalize("NFKC", text)
-    text = _MD_STRONG.sub("", _MD_LINK.sub(r"\1", text)).translate(_QUOTES)
+    text = _MD_STRONG.sub("", MARKDOWN_LINK.sub(r"\1", text)).translate(_QUOTES)
     return " ".join(text.casefold().split())
 
 
@@ -109,15 +109,7 @@ def load_cases(paths: Iterable[Path]) -> list[Case]:
     cases: list[Case] = []
     seen: dict[str, Path] = {}
     for file in files:
-        try:
-            raw = yaml.safe_load(file.read_text(encoding="utf-8"))
-            parsed = CaseFile.model_validate(raw)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise EvalDataError(f"{file}: cannot read: {exc}") from exc
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise EvalDataError(f"{file}: {where}: {first['msg']} ({exc.error_count()} error(s))") from exc
+        parsed = load_yaml_model(file, CaseFile, what="the cases", error=EvalDataError)
         for case in parsed.cases:
             if case.id in seen:
                 raise EvalDataError(f"{file}: case id {case.id!r} is already used in {seen[case.id]}")

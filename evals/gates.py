@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from evals.cases import EvalDataError
 from evals.metrics import METRICS
+from ingest.datafile import load_yaml_model
 
 
 class Gate(BaseModel):
@@ -41,14 +41,7 @@ class GateFile(BaseModel):
 
 
 def load_gates(path: Path) -> dict[str, Gate]:
-    try:
-        return GateFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8"))).gates
-    except (OSError, yaml.YAMLError) as exc:
-        raise EvalDataError(f"{path}: cannot read the gates: {exc}") from exc
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise EvalDataError(f"{path}: {where}: {first['msg']}") from exc
+    return load_yaml_model(path, GateFile, what="the gates", error=EvalDataError).gates
 
 
 @dataclass(frozen=True)

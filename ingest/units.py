@@ -95,12 +95,13 @@ def to_units(info: DocumentInfo, blocks: Sequence[Block]) -> list[Unit]:
     return units
 
 
-_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+# A Markdown link, [words](target): readers see the words.
+MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 
 
 def plain_text(text: str) -> str:
     """Text without Markdown link targets or emphasis: what a reader sees."""
-    return re.sub(r"\*\*|\\(?=[()\[\]_])", "", _LINK.sub(r"\1", text))
+    return re.sub(r"\*\*|\\(?=[()\[\]_])", "", MARKDOWN_LINK.sub(r"\1", text))
 
 
 def embedding_text(unit: Unit) -> str:

@@ -48,11 +48,6 @@ def question_phase(question: str) -> str | None:
     return None
 
 
-def marked_phases(unit_phases: str | None) -> list[str]:
-    """The phases the documents mark a unit for (none: any phase)."""
-    return decode_phases(unit_phases)
-
-
 def fits_phase(unit_phases: str, phase: str | None) -> bool:
     """False when the documents mark a unit for other phases only."""
     marked = decode_phases(unit_phases)

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ingest.errors import ProvisionsError
+from ingest.datafile import load_yaml_model
 
 
 @dataclass(frozen=True)
@@ -81,11 +80,9 @@ class SafeguardingRules(BaseModel):
 
 
 def load_rules(prompts_dir: Path) -> SafeguardingRules:
-    path = Path(prompts_dir) / "safeguarding.yaml"
-    try:
-        return SafeguardingRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
-        raise ProvisionsError(f"{path}: invalid safeguarding rules: {exc}") from exc
+    return load_yaml_model(
+        Path(prompts_dir) / "safeguarding.yaml", SafeguardingRules, what="the safeguarding rules"
+    )
 
 
 def lead_with_safeguarding(answer: dict, concern: Concern, rules: SafeguardingRules) -> dict:

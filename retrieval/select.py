@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ingest.units import decode_phases
 from retrieval.candidate import TIER_ORDER, Candidate
 from retrieval.keyword import searchable, tokens
 from retrieval.library import Library, Passage
-from retrieval.phase import fits_phase, marked_phases
+from retrieval.phase import fits_phase
 
 # Re-exported: callers build candidates and read tiers from here.
 __all__ = ["TIER_ORDER", "Candidate", "Pick", "Selection", "SelectionPolicy", "fuse", "select"]
@@ -110,7 +111,7 @@ def fuse(rankings: Sequence[Sequence[str]], weights: Sequence[float], k: int = 6
 
 def _unit_weight(unit: Candidate, policy: SelectionPolicy, phase: str | None, council: str | None) -> float:
     weight = 1.0
-    marked = marked_phases(unit.metadata.get("phase", ""))
+    marked = decode_phases(unit.metadata.get("phase", ""))
     if phase and marked:
         weight *= policy.phase_boost if phase in marked else policy.other_phase_weight
     authority = unit.metadata.get("local_authority", "")

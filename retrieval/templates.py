@@ -5,10 +5,9 @@ from __future__ import annotations
 import string
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
-from ingest.errors import ProvisionsError
+from ingest.datafile import load_yaml_model
 
 _ALLOWED = {
     "heading": {"question"},
@@ -58,8 +57,4 @@ def check_placeholders(templates: BaseModel, allowed: dict[str, set[str]]) -> No
 
 
 def load_templates(prompts_dir: Path) -> AnswerTemplates:
-    path = Path(prompts_dir) / "answer.yaml"
-    try:
-        return AnswerTemplates.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
-        raise ProvisionsError(f"{path}: invalid answer templates: {exc}") from exc
+    return load_yaml_model(Path(prompts_dir) / "answer.yaml", AnswerTemplates, what="the answer templates")

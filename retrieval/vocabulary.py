@@ -6,10 +6,9 @@ import re
 from functools import cached_property
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from ingest.errors import ProvisionsError
+from ingest.datafile import load_yaml_model
 
 
 class Term(BaseModel):
@@ -75,11 +74,4 @@ def load_vocabulary(path: Path | None) -> Vocabulary:
     """The vocabulary file, or an empty vocabulary when there is none."""
     if path is None or not path.exists():
         return Vocabulary()
-    try:
-        return Vocabulary.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-    except (OSError, yaml.YAMLError) as exc:
-        raise ProvisionsError(f"{path}: cannot read the vocabulary: {exc}") from exc
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ProvisionsError(f"{path}: {where}: {first['msg']}") from exc
+    return load_yaml_model(path, Vocabulary, what="the vocabulary", empty={})

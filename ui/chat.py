@@ -21,6 +21,7 @@ from ui.chat_render import (
     answer_sections,
     contextual_question,
     load_chat_templates,
+    message_text,
     support_plan,
     user_questions,
 )
@@ -33,12 +34,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 ANY_PHASE, NO_COUNCIL = "any", "(not set)"
 PHASE_CHOICES = [ANY_PHASE, "early years", "primary", "secondary"]
-
-
-def _text(content: object) -> str:
-    if isinstance(content, list):
-        return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
-    return str(content or "")
 
 
 def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
@@ -86,7 +81,7 @@ def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
         try:
             holder.feedback().add(
                 question=asked[-1] if asked else "",
-                answer=_text(answer),
+                answer=message_text(answer),
                 helpful=helpful,
                 reason=reason or "",
                 channel="chat",

@@ -12,10 +12,10 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ingest.errors import ProvisionsError
+from ingest.datafile import load_yaml_model
+from ingest.units import MARKDOWN_LINK
 from retrieval.templates import AnswerTemplates, check_placeholders
 
 _ALLOWED = {
@@ -55,19 +55,12 @@ class ChatTemplates(BaseModel):
 
 
 def load_chat_templates(prompts_dir: Path) -> ChatTemplates:
-    path = Path(prompts_dir) / "chat.yaml"
-    try:
-        return ChatTemplates.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
-        raise ProvisionsError(f"{path}: invalid chat templates: {exc}") from exc
-
-
-_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+    return load_yaml_model(Path(prompts_dir) / "chat.yaml", ChatTemplates, what="the chat templates")
 
 
 def _passage_html(passage: str) -> str:
     # One HTML block with no blank line, so the Markdown renderer keeps it inside <details>.
-    lines = [html.escape(_MD_LINK.sub(r"\1", line)) for line in passage.splitlines() if line.strip()]
+    lines = [html.escape(MARKDOWN_LINK.sub(r"\1", line)) for line in passage.splitlines() if line.strip()]
     return "<br>".join(lines)
 
 
@@ -141,15 +134,18 @@ def contextual_question(message: str, earlier_questions: list[str]) -> str:
     return context
 
 
+def message_text(content: object) -> str:
+    """A chat message's words: Gradio sends a string or a list of parts."""
+    if isinstance(content, list):
+        return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    return content if isinstance(content, str) else ""
+
+
 def user_questions(history: list[dict]) -> list[str]:
     """What the user asked earlier in the conversation, oldest first (Gradio's messages format)."""
     out = []
     for message in history:
-        if message.get("role") != "user":
-            continue
-        content = message.get("content")
-        if isinstance(content, list):
-            content = " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
-        if isinstance(content, str) and content.strip():
-            out.append(content.strip())
+        text = message_text(message.get("content")).strip() if message.get("role") == "user" else ""
+        if text:
+            out.append(text)
     return out
