@@ -7,11 +7,10 @@ import re
 from pathlib import Path
 
 import yaml
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 
 from ingest.errors import IngestError
 from ingest.model import DocumentInfo, Page
+from ingest.pdf_text import PdfLimits, read_pdf_pages
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +37,11 @@ def _is_document(path: Path) -> bool:
     return path.suffix.lower() in SUPPORTED and not _NOT_DOCUMENTS.match(path.name)
 
 
-def load_pages(path: Path, *, max_bytes: int) -> list[Page]:
-    """The text of one file: one Page per PDF page, or one unnumbered Page."""
+def load_pages(path: Path, *, max_bytes: int, pdf_limits: PdfLimits | None = None) -> list[Page]:
+    """The text of one file: one Page per PDF page, or one unnumbered Page.
+
+    A PDF is read in a child process within `pdf_limits` (time and memory).
+    """
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise IngestError(path, f"unsupported file type {suffix or '(none)'}; use .txt, .md or .pdf")
@@ -51,7 +53,7 @@ def load_pages(path: Path, *, max_bytes: int) -> list[Page]:
         raise IngestError(path, "the file is empty")
     if size > max_bytes:
         raise IngestError(path, f"the file is {size:,} bytes, over the limit of {max_bytes:,}")
-    pages = _read_pdf(path) if suffix == ".pdf" else [Page(_read_text(path))]
+    pages = _read_pdf(path, pdf_limits or PdfLimits()) if suffix == ".pdf" else [Page(_read_text(path))]
     if not any(p.text.strip() for p in pages):
         raise IngestError(path, "no text could be extracted (empty, or a scanned PDF without a text layer)")
     return pages
@@ -68,17 +70,12 @@ def _read_text(path: Path) -> str:
         raise IngestError(path, f"cannot be read ({exc.strerror})") from exc
 
 
-def _read_pdf(path: Path) -> list[Page]:
+def _read_pdf(path: Path, limits: PdfLimits) -> list[Page]:
     try:
-        reader = PdfReader(path)
-        if reader.is_encrypted:
-            raise IngestError(path, "the PDF is encrypted; save an unprotected copy and ingest that")
-        return [Page(page.extract_text() or "", number) for number, page in enumerate(reader.pages, 1)]
-    except IngestError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        # pypdf signals damaged files with several exception types.
-        raise IngestError(path, f"is not a readable PDF ({exc})") from exc
+        texts = read_pdf_pages(path, limits)
+    except ValueError as exc:
+        raise IngestError(path, str(exc)) from exc
+    return [Page(text, number) for number, text in enumerate(texts, 1)]
 
 
 def read_manifest(folder: Path) -> dict[str, dict]:

@@ -127,7 +127,7 @@ def _parse_all(paths: list[Path], settings: Settings, report: IngestReport, prog
             if path.parent not in manifests:
                 manifests[path.parent] = read_manifest(path.parent)
             entry = manifests[path.parent].get(path.name)
-            pages = load_pages(path, max_bytes=settings.max_file_bytes)
+            pages = load_pages(path, max_bytes=settings.max_file_bytes, pdf_limits=settings.pdf_limits)
             info = describe(path.resolve(), pages, entry)
             digest = hashlib.sha256(
                 f"{parser_fingerprint()}\x1f{sorted((entry or {}).items())}".encode() + path.read_bytes()

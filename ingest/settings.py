@@ -10,6 +10,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from ingest.errors import ProvisionsError
+from ingest.pdf_text import PdfLimits
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,6 +28,9 @@ class Settings(BaseSettings):
     model_path: Path | None = None
     embed_batch_size: int = Field(32, ge=1, le=1024)
     max_file_bytes: int = Field(50_000_000, ge=1)
+    # A PDF is read in a child process that is stopped past these (a damaged file cannot hang the ingest).
+    pdf_timeout_seconds: float = Field(120.0, gt=0)
+    pdf_memory_mb: int = Field(1024, ge=64)
     max_question_chars: int = Field(1000, ge=10)
 
     # Staff words mapped to the documents' words; empty means vocabulary.yaml in the corpus folder.
@@ -76,6 +80,10 @@ class Settings(BaseSettings):
         if value and not value.startswith("/"):
             raise ValueError("PROVISIONS_BASE_PATH must start with '/', e.g. /provisions")
         return value
+
+    @property
+    def pdf_limits(self) -> PdfLimits:
+        return PdfLimits(seconds=self.pdf_timeout_seconds, memory_bytes=self.pdf_memory_mb << 20)
 
     @property
     def feedback_path(self) -> Path:

@@ -8,7 +8,7 @@ import pytest
 
 from ingest.pipeline import ingest
 from ingest.store import IndexLocation, get_collection, persistent_client
-from tests.pdfs import SCHOOL_POLICY_PAGES, encrypt_pdf, make_pdf
+from tests.pdfs import SCHOOL_POLICY_PAGES, bomb_pdf, encrypt_pdf, make_pdf
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -91,12 +91,16 @@ def test_pdf_units_carry_their_page_numbers(settings, small_corpus, embeddings):
 
 def test_bad_files_are_reported_and_the_rest_ingested(settings, small_corpus, embeddings, tmp_path):
     (small_corpus / "empty.txt").write_bytes(b"")
+    (small_corpus / "latin1.txt").write_bytes("Café menu".encode("latin-1"))
     encrypt_pdf(make_pdf(tmp_path / "x.pdf", ["Secret"]), small_corpus / "locked.pdf")
+    bomb_pdf(small_corpus / "bomb.pdf")
     report = ingest([small_corpus], settings, lambda: embeddings)
-    assert sorted((f.path.rsplit("/", 1)[-1], f.reason) for f in report.failures) == [
-        ("empty.txt", "the file is empty"),
-        ("locked.pdf", "the PDF is encrypted; save an unprotected copy and ingest that"),
-    ]
+    reasons = {f.path.rsplit("/", 1)[-1]: f.reason for f in report.failures}
+    assert sorted(reasons) == ["bomb.pdf", "empty.txt", "latin1.txt", "locked.pdf"]
+    assert reasons["empty.txt"] == "the file is empty"
+    assert reasons["latin1.txt"].startswith("is not UTF-8 text (byte 3)")
+    assert reasons["locked.pdf"] == "the PDF is encrypted; save an unprotected copy and ingest that"
+    assert reasons["bomb.pdf"].startswith("a part of it inflates past the reader's safety limit")
     docs = {m["document"] for m in _stored(settings).values()}
     assert docs == {"ncb-belonging-matters-programme-2025", "lunchtime-policy"}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,8 @@ import pytest
 from ingest.errors import IngestError
 from ingest.loaders import describe, find_documents, load_pages, read_manifest
 from ingest.model import Page
-from tests.pdfs import SCHOOL_POLICY_PAGES, encrypt_pdf, make_pdf
+from ingest.pdf_text import PdfLimits
+from tests.pdfs import SCHOOL_POLICY_PAGES, bomb_pdf, encrypt_pdf, make_pdf
 
 pytestmark = pytest.mark.unit
 LIMIT = 10_000_000
@@ -32,7 +34,9 @@ def test_text_and_markdown_are_one_unnumbered_page(tmp_path):
         ("empty.txt", b"", "the file is empty"),
         ("blank.md", b"\n\n   \n", "no text could be extracted"),
         ("latin1.txt", "Café policy".encode("latin-1"), "is not UTF-8 text"),
+        ("empty.pdf", b"", "the file is empty"),
         ("broken.pdf", b"%PDF-1.7\nthis is not really a pdf", "is not a readable PDF"),
+        ("noise.pdf", b"%PDF-1.4\n" + random.Random(6).randbytes(20_000), "is not a readable PDF"),
         ("truncated.pdf", None, "is not a readable PDF"),
         ("notes.docx", b"PK\x03\x04", "unsupported file type .docx"),
     ],
@@ -60,6 +64,43 @@ def test_oversized_file_names_the_limit(tmp_path):
     path.write_text("x" * 2000, encoding="utf-8")
     with pytest.raises(IngestError, match="over the limit of 1,000"):
         load_pages(path, max_bytes=1000)
+
+
+def test_an_oversized_pdf_is_refused_before_it_is_read(tmp_path):
+    path = make_pdf(tmp_path / "policy.pdf", SCHOOL_POLICY_PAGES)
+    with pytest.raises(IngestError, match=r"policy\.pdf: the file is [\d,]+ bytes, over the limit of 500"):
+        load_pages(path, max_bytes=500)
+
+
+def test_a_decompression_bomb_is_refused_by_the_readers_safety_limit(tmp_path):
+    bomb = bomb_pdf(tmp_path / "bomb.pdf", inflated_bytes=200_000_000)
+    assert bomb.stat().st_size < 400_000
+    with pytest.raises(IngestError, match="inflates past the reader's safety limit") as err:
+        load_pages(bomb, max_bytes=LIMIT)
+    assert err.value.path == str(bomb)
+
+
+# A stream that inflates to 70 MB stays under pypdf's own limit (75 MB) and takes
+# seconds and well over 128 MiB to read: it stands for the bug no limit foresaw.
+@pytest.mark.slow
+def test_reading_a_pdf_is_stopped_at_the_memory_cap(tmp_path):
+    heavy = bomb_pdf(tmp_path / "heavy.pdf", inflated_bytes=70_000_000)
+    with pytest.raises(IngestError, match="needed more than 128 MiB of memory, so it was stopped"):
+        load_pages(heavy, max_bytes=LIMIT, pdf_limits=PdfLimits(memory_bytes=128 << 20))
+
+
+@pytest.mark.slow
+def test_reading_a_pdf_is_stopped_at_the_time_limit(tmp_path):
+    heavy = bomb_pdf(tmp_path / "heavy.pdf", inflated_bytes=70_000_000)
+    with pytest.raises(IngestError, match="took longer than 1 seconds, so it was stopped"):
+        load_pages(heavy, max_bytes=LIMIT, pdf_limits=PdfLimits(seconds=1))
+
+
+@pytest.mark.slow
+def test_the_same_heavy_pdf_is_read_within_the_default_limits(tmp_path):
+    # So the two tests above fail for the limit, not for the file.
+    pages = load_pages(bomb_pdf(tmp_path / "heavy.pdf", inflated_bytes=70_000_000), max_bytes=LIMIT)
+    assert pages[0].text.strip() == "Lunchtime policy"
 
 
 def test_folder_listing_skips_readme_and_manifest(tmp_path):
