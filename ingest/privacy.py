@@ -10,6 +10,7 @@ caught: the chat asks staff not to type names at all.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 
@@ -66,3 +67,16 @@ def redact(text: str, known_words: frozenset[str] = frozenset()) -> str:
         return word if base in COMMON_WORDS or base in known_words else "[name]"
 
     return _CAPITALISED.sub(name, text)
+
+
+class DropQueryStrings(logging.Filter):
+    """Keeps query strings out of access logs: a GET filter such as ?theme=<a pupil's name> is typed text.
+
+    uvicorn's access record carries (client, method, path with query, HTTP version, status).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) and "?" in args[2]:
+            record.args = (*args[:2], args[2].split("?", 1)[0] + "?[query removed]", *args[3:])
+        return True

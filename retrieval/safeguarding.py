@@ -3,6 +3,9 @@
 Runs before retrieval on every question. The rules are data
 (`prompts/safeguarding.yaml`): patterns per category of harm, patterns for
 danger right now, and patterns for ordinary worries that share their words.
+A message no pattern catches may still read like a known disclosure
+(`retrieval.triage_examples`); it is then a possible concern, and its answer
+leads with a gentler form of the same route.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ingest.datafile import load_yaml_model
+from retrieval.triage_examples import ExampleSettings
 
 
 @dataclass(frozen=True)
@@ -23,9 +27,10 @@ class Concern:
 
     category: str
     immediate: bool
+    certain: bool = True  # False: no pattern matched, but it reads like a known disclosure
 
     def to_json(self) -> dict:
-        return {"category": self.category, "immediate": self.immediate}
+        return {"category": self.category, "immediate": self.immediate, "certain": self.certain}
 
 
 def _compile(patterns: list[str]) -> list[str]:
@@ -41,11 +46,13 @@ class SafeguardingRules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     route: str = Field(min_length=20)
+    possible_route: str = Field(min_length=20)
     immediate: str = Field(min_length=10)
     provisions_heading: str
     immediate_patterns: list[str]
     categories: dict[str, list[str]] = Field(min_length=1)
     not_risk: list[str] = []
+    examples: ExampleSettings = ExampleSettings()
 
     @field_validator("immediate_patterns", "not_risk")
     @classmethod
@@ -70,13 +77,18 @@ class SafeguardingRules(BaseModel):
     def triage(self, message: str) -> Concern | None:
         """The first category of harm the message suggests, or None for an ordinary question."""
         text = " ".join(message.split())
-        categories, immediate, ordinary = self._compiled
+        categories, _, ordinary = self._compiled
         if any(rx.search(text) for rx in ordinary):
             return None
         for name, patterns in categories:
             if any(rx.search(text) for rx in patterns):
-                return Concern(name, any(rx.search(text) for rx in immediate))
+                return Concern(name, self.immediate_in(text))
         return None
+
+    def immediate_in(self, message: str) -> bool:
+        """Whether the message suggests danger right now."""
+        text = " ".join(message.split())
+        return any(rx.search(text) for rx in self._compiled[1])
 
 
 def load_rules(prompts_dir: Path) -> SafeguardingRules:
@@ -87,7 +99,9 @@ def load_rules(prompts_dir: Path) -> SafeguardingRules:
 
 def lead_with_safeguarding(answer: dict, concern: Concern, rules: SafeguardingRules) -> dict:
     """The answer with the safeguarding route first; the documents' provisions follow it."""
-    route = f"{rules.immediate}\n\n{rules.route}" if concern.immediate else rules.route
+    route = rules.route if concern.certain else rules.possible_route
+    if concern.immediate:
+        route = f"{rules.immediate}\n\n{route}"
     parts = [route]
     if answer.get("status") == "answered":
         parts += [rules.provisions_heading, answer["answer"]]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from dataclasses import replace
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
@@ -23,9 +24,10 @@ from retrieval.keyword import KeywordRetriever
 from retrieval.library import Library
 from retrieval.phase import PHASES, question_phase
 from retrieval.retriever import UnitRetriever
-from retrieval.safeguarding import lead_with_safeguarding, load_rules
+from retrieval.safeguarding import Concern, lead_with_safeguarding, load_rules
 from retrieval.select import Candidate, SelectionPolicy, is_council, select
 from retrieval.templates import AnswerTemplates, load_templates
+from retrieval.triage_examples import ExampleTriage, load_examples
 from retrieval.vocabulary import Vocabulary, load_vocabulary
 
 if TYPE_CHECKING:
@@ -120,6 +122,11 @@ class AnswerService:
         )
         self.vocabulary = load_vocabulary(settings.vocabulary_path)
         self.safeguarding = load_rules(settings.prompts_dir)
+        self._embeddings = embeddings
+        examples = self.safeguarding.examples
+        self.examples = ExampleTriage.from_examples(
+            load_examples(settings.prompts_dir, examples), embeddings.embed_documents, examples
+        )
         self.chain = build_chain(
             UnitRetriever(vectorstore=store, k=settings.candidates),
             KeywordRetriever(documents=units, k=settings.candidates),
@@ -149,8 +156,19 @@ class AnswerService:
         # Asked about a council by name, the question wins over the setting for this answer.
         council = council or self.vocabulary.council_named(text, self.councils) or self.settings.council
         # Triage first: a possible risk of harm leads with the safeguarding route.
-        concern = self.safeguarding.triage(text)
+        concern = self.triage(text)
         answer = self.chain.invoke(
             {"question": text, "phase": phase or question_phase(text), "council": council or None}
         )
         return lead_with_safeguarding(answer, concern, self.safeguarding) if concern else answer
+
+    def triage(self, text: str) -> Concern | None:
+        """Patterns first, then the nearest example disclosures; either may see danger right now."""
+        concern = self.safeguarding.triage(text)
+        match = self.examples.match(self._embeddings.embed_query(text))
+        if concern is not None:
+            return replace(concern, immediate=concern.immediate or match.immediate)
+        if match.category is None:
+            return None
+        immediate = self.safeguarding.immediate_in(text) or match.immediate
+        return Concern(match.category, immediate, certain=False)

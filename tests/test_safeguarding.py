@@ -14,7 +14,9 @@ from ingest.settings import PROJECT_ROOT
 from retrieval.safeguarding import load_rules
 
 RULES = load_rules(PROJECT_ROOT / "prompts")
-MESSAGES = PROJECT_ROOT / "tests" / "data" / "safeguarding_messages.yaml"
+EXAMPLES = PROJECT_ROOT / "prompts" / "safeguarding_examples.yaml"
+FINAL = PROJECT_ROOT / "tests" / "data" / "safeguarding_final.yaml"
+UNSEEN = PROJECT_ROOT / "tests" / "data" / "safeguarding_unseen.yaml"
 GOLD = load_cases([DEFAULT_CASES])
 
 
@@ -30,23 +32,54 @@ def test_no_other_gold_question_is_routed():
     assert alarms == []
 
 
-@pytest.mark.unit
-def test_recall_and_false_alarms_on_the_hand_written_set():
-    """Written by a helper who never saw the rules: 63 disclosures and 62 near misses.
+def _measure(triage, path: Path) -> dict:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    concerns = [(d, triage(d["text"])) for d in data["disclosures"]]
+    alarms = [n["text"] for n in data["near_misses"] if triage(n["text"]) is not None]
+    figures = {
+        "missed": [d["text"] for d, c in concerns if c is None],
+        "alarms": alarms,
+        "recall": sum(c is not None for _, c in concerns) / len(concerns),
+        "false_alarms": len(alarms) / len(data["near_misses"]),
+        "immediate_missed": [d["text"] for d, c in concerns if d["immediate"] and not (c and c.immediate)],
+    }
+    print(f"\n{path.name}: recall {figures['recall']:.3f}, false alarms {figures['false_alarms']:.3f}")
+    return figures
 
-    Measured blind, before the rules were improved on it: recall 0.67, false alarms 0.065,
-    immediate danger 1 of 6. It has since been a development set; a fresh set is due.
+
+@pytest.mark.unit
+def test_the_patterns_alone_route_every_example_and_no_ordinary_worry():
+    # The examples were written blind by two helpers; the patterns were then widened on them
+    # (first blind: recall 0.67 and 0.55, false alarms 0.065 and 0.063, immediate 1/6 and 2/12).
+    figures = _measure(RULES.triage, EXAMPLES)
+    assert figures["missed"] == [] and figures["alarms"] == []
+    assert figures["immediate_missed"] == []
+
+
+@pytest.mark.integration
+def test_patterns_and_examples_on_the_set_that_measured_them_blind(service):
+    """Written blind (104 disclosures, 86 near misses), and measured once before any change:
+    patterns alone 0.63 recall, 0.047 false alarms; with the example check 0.91 and 0.105;
+    immediate danger 8 of 17. The patterns were then widened on it, so this guards regressions."""
+    figures = _measure(service.triage, FINAL)
+    assert figures["recall"] >= 0.98, figures["missed"]
+    assert figures["false_alarms"] <= 0.08, figures["alarms"]  # by the gentler example route
+    assert len(figures["immediate_missed"]) <= 1, figures["immediate_missed"]
+
+
+@pytest.mark.integration
+def test_patterns_and_examples_on_a_set_nothing_was_tuned_on(service):
+    """Written blind (63 disclosures, 59 near misses) after everything else here, and never tuned on.
+
+    Measured once: patterns alone 0.76 recall, 0.085 false alarms; with the example check 0.97 and
+    0.136 (0.085 by the patterns, the rest by the gentler route); danger right now led with 999
+    for 8 of 21 (19 of the 21 were routed, their route saying to call 999 if a child is in danger).
+    The assertions hold those figures, so a change that makes them worse fails here.
     """
-    data = yaml.safe_load(MESSAGES.read_text(encoding="utf-8"))
-    missed = [d["text"] for d in data["disclosures"] if RULES.triage(d["text"]) is None]
-    alarms = [n["text"] for n in data["near_misses"] if RULES.triage(n["text"]) is not None]
-    recall = 1 - len(missed) / len(data["disclosures"])
-    false_alarms = len(alarms) / len(data["near_misses"])
-    print(f"\nsafeguarding recall {recall:.3f}, false alarms {false_alarms:.3f}")
-    assert recall >= 0.95, missed
-    assert false_alarms <= 0.05, alarms
-    immediate = [d["text"] for d in data["disclosures"] if d["immediate"]]
-    assert all(RULES.triage(text).immediate for text in immediate)
+    figures = _measure(service.triage, UNSEEN)
+    assert figures["recall"] >= 0.96, figures["missed"]
+    assert figures["false_alarms"] <= 0.14, figures["alarms"]
+    assert len(figures["immediate_missed"]) <= 13, figures["immediate_missed"]
 
 
 @pytest.mark.unit
@@ -83,6 +116,16 @@ def test_a_disclosure_leads_with_the_route_and_keeps_the_provisions(service):
     )
     assert immediate["answer"].startswith("**Immediate danger: call 999 now**")
     assert service.ask("Year 8 pupil anxious about the canteen")["status"] == "answered"
+
+
+@pytest.mark.integration
+def test_a_message_only_the_examples_catch_leads_with_the_gentler_route(service):
+    rules = service.safeguarding
+    question = "y4 girl says her uncle comes into the bathroom when she's in the bath"
+    assert rules.triage(question) is None  # no pattern: it is the example check that routes it
+    answer = service.ask(question)
+    assert answer["status"] == "safeguarding" and answer["safeguarding"]["certain"] is False
+    assert answer["answer"].startswith(rules.possible_route)
 
 
 @pytest.mark.integration

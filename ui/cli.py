@@ -160,6 +160,7 @@ def _catalogue(args: argparse.Namespace, settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from ingest.privacy import DropQueryStrings
     from ui.api import create_app
 
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
@@ -171,13 +172,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         f"the API's documentation is at {address}/docs. Stop with Ctrl+C.",
         flush=True,
     )
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(settings),
         host=settings.host,
         port=settings.port,
         root_path=settings.base_path,  # behind a reverse proxy that keeps the prefix
         log_level="info",
     )
+    logging.getLogger("uvicorn.access").addFilter(DropQueryStrings())  # after Config set up logging
+    uvicorn.Server(config).run()
     return EXIT_OK
 
 
