@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(16_384, ge=256, description="largest request body accepted")
     rate_limit: str = Field("60/minute", description="requests per API key (or address), as slowapi reads it")
+    reload_seconds: float = Field(
+        5.0, ge=0, description="how often the server looks for a newly ingested index (0: never)"
+    )
 
     @field_validator("api_keys", "cors_origins", mode="before")
     @classmethod

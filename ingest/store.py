@@ -3,7 +3,9 @@
 An index lives in `index_dir/<generation>/` and `index_dir/CURRENT` names the
 generation being served. An ingest writes a new generation beside it and only
 then replaces CURRENT (an atomic rename), so a reader never sees a half-built
-index and a failed ingest leaves the served one as it was.
+index and a failed ingest leaves the served one as it was. A server holds a
+lease (a shared file lock) on each generation it may still read; an ingest
+tidies away only generations nobody holds.
 
 Heavy imports (torch, sentence-transformers, chromadb) happen inside the
 functions, so importing this module costs nothing.
@@ -11,6 +13,7 @@ functions, so importing this module costs nothing.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import shutil
@@ -165,4 +168,35 @@ class IndexLocation:
     def _prune(self, keep: set[str]) -> None:
         generations = sorted(p for p in self.root.glob("gen-*") if p.is_dir() and p.name not in keep)
         for old in generations[:-_KEEP_PREVIOUS] if _KEEP_PREVIOUS else generations:
+            if GenerationLease.held(old):
+                log.info("keeping index %s: a server is still reading it", old.name)
+                continue
             shutil.rmtree(old, ignore_errors=True)
+
+
+class GenerationLease:
+    """A shared lock on one generation while a process may read it; the OS drops it if we die."""
+
+    _NAME = ".lease"
+
+    def __init__(self, generation: Path) -> None:
+        self.generation = Path(generation)
+        self._file = (self.generation / self._NAME).open("a")
+        fcntl.flock(self._file, fcntl.LOCK_SH)
+
+    def release(self) -> None:
+        if not self._file.closed:
+            self._file.close()  # closing the file drops the lock
+
+    @classmethod
+    def held(cls, generation: Path) -> bool:
+        path = generation / cls._NAME
+        if not path.exists():
+            return False
+        with path.open("a") as probe:
+            try:
+                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(probe, fcntl.LOCK_UN)
+            return False

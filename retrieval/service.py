@@ -18,7 +18,13 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 
 from ingest.errors import IndexNotReadyError, InvalidQuestionError
 from ingest.settings import Settings
-from ingest.store import IndexLocation, get_collection, make_embeddings, persistent_client
+from ingest.store import (
+    GenerationLease,
+    IndexLocation,
+    get_collection,
+    make_embeddings,
+    persistent_client,
+)
 from retrieval.compose import compose
 from retrieval.keyword import KeywordRetriever
 from retrieval.library import Library
@@ -101,6 +107,8 @@ class AnswerService:
         from langchain_chroma import Chroma
 
         self.settings = settings
+        self.generation: str | None = None  # set when built from an index folder
+        self._lease: GenerationLease | None = None
         collection = get_collection(client, settings.collection)  # fails early, and clearly
         store = Chroma(
             client=client,
@@ -138,8 +146,25 @@ class AnswerService:
 
     @classmethod
     def from_settings(cls, settings: Settings, embeddings: Embeddings | None = None) -> AnswerService:
+        """The service over the generation being served, leased so no ingest deletes it under us."""
         generation = IndexLocation(settings.index_dir).require_current()
-        return cls(settings, embeddings or make_embeddings(settings), persistent_client(generation))
+        lease = GenerationLease(generation)
+        try:
+            service = cls(settings, embeddings or make_embeddings(settings), persistent_client(generation))
+        except BaseException:
+            lease.release()
+            raise
+        service.generation, service._lease = generation.name, lease
+        return service
+
+    @property
+    def embeddings(self) -> Embeddings:
+        return self._embeddings
+
+    def close(self) -> None:
+        """Let an ingest tidy this generation away; call once no request is using the service."""
+        if self._lease is not None:
+            self._lease.release()
 
     def ask(self, question: str, *, phase: str | None = None, council: str | None = None) -> dict:
         """The answer JSON.

@@ -13,7 +13,6 @@ import secrets
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
@@ -21,54 +20,18 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from ingest.errors import InvalidQuestionError, ProvisionsError
-from ingest.privacy import vocabulary_words
+from ingest.errors import InvalidQuestionError
 from ingest.settings import Settings
 from retrieval.catalogue import catalogue_rows, documents
 from ui.api_models import AskRequest, FeedbackRequest
-from ui.feedback import FeedbackStore
 from ui.limits import BodySizeLimit, add_rate_limit
+from ui.service_holder import ServiceHolder
 
 if TYPE_CHECKING:
     from retrieval.service import AnswerService
 
 log = logging.getLogger(__name__)
 API_KEY_HEADER = "X-API-Key"
-
-
-class ServiceHolder:
-    """The answer service once it is loaded, or why it is not."""
-
-    def __init__(self, feedback_path: Path, service: AnswerService | None = None) -> None:
-        self.service = service
-        self.error: str | None = None
-        self._feedback_path = feedback_path
-        self._feedback: FeedbackStore | None = None
-
-    def load(self, settings: Settings) -> None:
-        from retrieval.service import AnswerService
-
-        try:
-            self.service = AnswerService.from_settings(settings)
-            log.info("model and index loaded")
-        except ProvisionsError as exc:
-            self.error = str(exc)
-            log.error("cannot serve answers: %s", exc)
-
-    def feedback(self) -> FeedbackStore:
-        """The store, made once the documents' words are known (they are not pupils' names)."""
-        if self._feedback is None:
-            words = vocabulary_words(
-                f"{u.metadata.get('section', '')} {u.text}" for u in self.require().units
-            )
-            self._feedback = FeedbackStore(self._feedback_path, words)
-        return self._feedback
-
-    def require(self) -> AnswerService:
-        if self.service is None:
-            detail = self.error or "the model and index are still loading; try again in a few seconds"
-            raise HTTPException(status_code=503, detail=detail)
-        return self.service
 
 
 def api_key_of(request: Request) -> str | None:
@@ -85,7 +48,13 @@ def create_app(settings: Settings, service: AnswerService | None = None, *, chat
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if holder.service is None:
             threading.Thread(target=holder.load, args=(settings,), name="load-service", daemon=True).start()
+        stop = threading.Event()
+        if settings.reload_seconds > 0:
+            threading.Thread(
+                target=holder.watch, args=(settings, stop), name="watch-index", daemon=True
+            ).start()
         yield
+        stop.set()
 
     app = FastAPI(
         title="Provision Assistant",
@@ -124,7 +93,8 @@ def create_app(settings: Settings, service: AnswerService | None = None, *, chat
     @limiter.exempt
     def healthz() -> JSONResponse:
         if holder.service is not None:
-            return JSONResponse({"status": "ready", "units": len(holder.service.units)})
+            service = holder.service
+            return JSONResponse({"status": "ready", "units": len(service.units), "index": service.generation})
         status = "error" if holder.error else "loading"
         return JSONResponse(status_code=503, content={"status": status, "detail": holder.error or ""})
 

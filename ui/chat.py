@@ -29,7 +29,7 @@ from ui.chat_render import (
 if TYPE_CHECKING:
     import gradio as gr
 
-    from ui.api import ServiceHolder
+    from ui.service_holder import ServiceHolder
 
 log = logging.getLogger(__name__)
 ANY_PHASE, NO_COUNCIL = "any", "(not set)"

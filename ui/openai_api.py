@@ -21,7 +21,7 @@ from ingest.errors import InvalidQuestionError
 from ui.api_models import ChatCompletionRequest
 
 if TYPE_CHECKING:
-    from ui.api import ServiceHolder
+    from ui.service_holder import ServiceHolder
 
 MODEL = "provision-assistant"
 

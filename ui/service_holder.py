@@ -1,0 +1,98 @@
+"""The answer service the server uses, loaded in the background and swapped when an ingest finishes.
+
+`provisions ingest` in another process writes a new index generation and
+switches CURRENT to it; the server notices within `reload_seconds`, loads the
+new generation beside the old one (reusing the loaded model) and then swaps.
+Requests in flight finish on the service they started with.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fastapi import HTTPException
+
+from ingest.errors import ProvisionsError
+from ingest.privacy import vocabulary_words
+from ingest.settings import Settings
+from ingest.store import IndexLocation
+from ui.feedback import FeedbackStore
+
+if TYPE_CHECKING:
+    from retrieval.service import AnswerService
+
+log = logging.getLogger(__name__)
+
+
+class ServiceHolder:
+    """The answer service once it is loaded, or why it is not; swapped when a new index is ingested."""
+
+    def __init__(self, feedback_path: Path, service: AnswerService | None = None) -> None:
+        self.service = service
+        self.error: str | None = None
+        self._feedback_path = feedback_path
+        self._feedback: FeedbackStore | None = None
+        self._previous: AnswerService | None = None  # requests may still be finishing on it
+        self._refused: str | None = None  # a generation that would not load; not retried
+
+    def load(self, settings: Settings) -> None:
+        from retrieval.service import AnswerService
+
+        try:
+            self.service = AnswerService.from_settings(settings)
+            self.error = None
+            log.info("model and index %s loaded", self.service.generation)
+        except ProvisionsError as exc:
+            self.error = str(exc)
+            log.error("cannot serve answers: %s", exc)
+
+    def watch(self, settings: Settings, stop: threading.Event) -> None:
+        """Serve each newly ingested index generation: an ingest never restarts the server."""
+        location = IndexLocation(settings.index_dir)
+        while not stop.wait(settings.reload_seconds):
+            current = location.current()
+            if current is None or current.name == self._refused:
+                continue
+            if self.service is None:
+                if self.error is not None:  # there was no index at start-up; now there is
+                    self.load(settings)
+            elif current.name != self.service.generation:
+                self.reload(settings, current.name)
+
+    def reload(self, settings: Settings, generation: str) -> None:
+        from retrieval.service import AnswerService
+
+        old = self.service
+        try:
+            fresh = AnswerService.from_settings(settings, old.embeddings if old else None)
+        # A background thread: whatever went wrong, keep answering from the index already loaded.
+        except Exception:
+            log.exception(
+                "still serving index %s: index %s could not be loaded", old and old.generation, generation
+            )
+            self._refused = generation
+            return
+        self.service = fresh  # one assignment: each request sees the old or the new, never a mix
+        self._feedback = None  # its list of the documents' words is rebuilt from the new units
+        if self._previous is not None:
+            self._previous.close()
+        self._previous = old
+        log.info("now serving index %s (%d units)", fresh.generation, len(fresh.units))
+
+    def feedback(self) -> FeedbackStore:
+        """The store, made once the documents' words are known (they are not pupils' names)."""
+        if self._feedback is None:
+            words = vocabulary_words(
+                f"{u.metadata.get('section', '')} {u.text}" for u in self.require().units
+            )
+            self._feedback = FeedbackStore(self._feedback_path, words)
+        return self._feedback
+
+    def require(self) -> AnswerService:
+        if self.service is None:
+            detail = self.error or "the model and index are still loading; try again in a few seconds"
+            raise HTTPException(status_code=503, detail=detail)
+        return self.service
