@@ -17,13 +17,9 @@ import time
 from pathlib import Path
 
 from evals.cases import load_cases
+from evals.metrics import percentile
 from evals.suite import DEFAULT_CASES
 from ingest.settings import Settings, get_settings
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
@@ -62,10 +58,10 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     print(f"{len(questions)} questions x {args.rounds} rounds, {settings.candidates} candidates per search")
     print(f"{'':8}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}")
     for name, values in timings.items():
-        p50, p95 = _percentile(values, 0.5), _percentile(values, 0.95)
+        p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
         print(f"{name:8}{p50:>10.1f}{p95:>10.1f}{statistics.fmean(values):>10.1f}")
-    ratio50 = _percentile(timings["answer"], 0.5) / _percentile(timings["floor"], 0.5)
-    ratio95 = _percentile(timings["answer"], 0.95) / _percentile(timings["floor"], 0.95)
+    ratio50 = percentile(timings["answer"], 0.5) / percentile(timings["floor"], 0.5)
+    ratio95 = percentile(timings["answer"], 0.95) / percentile(timings["floor"], 0.95)
     print(f"answer / floor: p50 {ratio50:.2f}x, p95 {ratio95:.2f}x (target: p95 within 2x)")
     return 0
 

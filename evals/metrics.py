@@ -79,11 +79,16 @@ def _ratio(num: int, den: int) -> float | None:
     return round(num / den, 4) if den else None
 
 
-def _percentile(values: Sequence[float], q: float) -> float | None:
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The nearest-rank percentile (q from 0 to 1), or None for no values."""
     if not values:
         return None
     ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 1)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
 def aggregate(
@@ -126,8 +131,8 @@ def aggregate(
             sum(s.status == "safeguarding" for s in scores if s.expected_status != "safeguarding"),
             len(scores) - len(alarms),
         ),
-        "latency_p50_ms": _percentile(latencies, 0.50),
-        "latency_p95_ms": _percentile(latencies, 0.95),
+        "latency_p50_ms": _round(percentile(latencies, 0.50)),
+        "latency_p95_ms": _round(percentile(latencies, 0.95)),
     }
 
 

@@ -6,9 +6,10 @@ import shutil
 
 import pytest
 
+from evals.hostile_pdf import bomb_pdf
 from ingest.pipeline import ingest
 from ingest.store import IndexLocation, get_collection, persistent_client
-from tests.pdfs import SCHOOL_POLICY_PAGES, bomb_pdf, encrypt_pdf, make_pdf
+from tests.pdfs import SCHOOL_POLICY_PAGES, encrypt_pdf, make_pdf
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from evals.hostile_pdf import bomb_pdf
 from ingest.errors import IngestError
 from ingest.loaders import describe, find_documents, load_pages, read_manifest
 from ingest.model import Page
 from ingest.pdf_text import PdfLimits
-from tests.pdfs import SCHOOL_POLICY_PAGES, bomb_pdf, encrypt_pdf, make_pdf
+from tests.pdfs import SCHOOL_POLICY_PAGES, encrypt_pdf, make_pdf
 
 pytestmark = pytest.mark.unit
 LIMIT = 10_000_000

@@ -1,0 +1,78 @@
+"""Run the real `provisions serve` in a subprocess, for benchmarks.
+
+Benchmarks that measure the HTTP API should see what staff see: one uvicorn
+process started from the command line, loading the model and index itself,
+rather than an app object in the benchmark's own process sharing its GIL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# Nothing the server loads may reach the internet; only 127.0.0.1 is allowed.
+OFFLINE = {"HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False", "GRADIO_ANALYTICS_ENABLED": "False"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+@contextlib.contextmanager
+def running_server(env: dict[str, str] | None = None, *, timeout: float = 180.0) -> Iterator[str]:
+    """Start the server, wait until `/healthz` says ready, yield its base URL, then stop it."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "ui.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with tempfile.TemporaryDirectory(prefix="provisions-serve-") as tmp:
+        log_path = Path(tmp) / "server.log"
+        # A file rather than a pipe: nobody reads a pipe while we wait, so it could fill and block the server.
+        with log_path.open("wb") as out:
+            full_env = {**os.environ, **OFFLINE, **(env or {})}
+            proc = subprocess.Popen(command, env=full_env, cwd=PROJECT_ROOT, stdout=out, stderr=out)
+        log.info("started server pid %d on %s, log at %s", proc.pid, base, log_path)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"server exited with {proc.returncode}:\n{_tail(log_path)}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"server not ready after {timeout:.0f} s:\n{_tail(log_path)}")
+                # Not listening yet, or not JSON yet. trust_env=False: no proxy may carry loopback traffic.
+                with contextlib.suppress(httpx.TransportError, ValueError):
+                    status = httpx.get(f"{base}/healthz", timeout=5, trust_env=False).json().get("status")
+                    if status == "ready":
+                        break
+                    if status == "error":  # loading failed; waiting longer will not help
+                        raise RuntimeError(f"server could not load:\n{_tail(log_path)}")
+                time.sleep(0.25)
+            log.info("server ready at %s", base)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                log.warning("server pid %d did not stop within 15 s; killing it", proc.pid)
+                proc.kill()
+                proc.wait()
+            log.debug("server log:\n%s", _tail(log_path))
