@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
@@ -23,8 +24,8 @@ from starlette.concurrency import run_in_threadpool
 from ingest.errors import InvalidQuestionError
 from ingest.settings import Settings
 from retrieval.catalogue import catalogue_rows, documents
-from ui.api_models import AskRequest, FeedbackRequest
-from ui.limits import BodySizeLimit, add_rate_limit
+from ui.api_models import REFUSALS, AskRequest, FeedbackRequest
+from ui.limits import BodyCheck, add_rate_limit
 from ui.service_holder import ServiceHolder
 
 if TYPE_CHECKING:
@@ -61,10 +62,11 @@ def create_app(settings: Settings, service: AnswerService | None = None, *, chat
         summary="Graduated-response provisions (Universal, Targeted, Specialist) quoted from the documents.",
         version="0.1.0",
         lifespan=lifespan,
+        responses=REFUSALS,
     )
     app.state.holder = holder
     app.state.settings = settings
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyCheck, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -84,6 +86,12 @@ def create_app(settings: Settings, service: AnswerService | None = None, *, chat
                 detail=f"a valid API key is needed: send it in the {API_KEY_HEADER} header",
                 headers={"WWW-Authenticate": "Bearer"},
             )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own handler echoes the input, and a lone surrogate in it makes a 500.
+        errors = [{k: readable(e[k]) for k in ("type", "loc", "msg", "ctx") if k in e} for e in exc.errors()]
+        return JSONResponse(status_code=422, content={"detail": errors})
 
     @app.exception_handler(InvalidQuestionError)
     async def _invalid_question(request: Request, exc: InvalidQuestionError) -> JSONResponse:
@@ -166,6 +174,17 @@ def create_app(settings: Settings, service: AnswerService | None = None, *, chat
             app, build_chat(holder, settings), path="/", root_path=settings.base_path or None, footer_links=[]
         )
     return app
+
+
+def readable(value: object) -> object:
+    """The value with every string encodable as UTF-8 (a lone surrogate shown as \\udXXX)."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {readable(k): readable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [readable(v) for v in value]
+    return value if isinstance(value, int | float | bool | None) else readable(str(value))
 
 
 def sse(event: str, data: object) -> str:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 PhaseName = Literal["early years", "primary", "secondary"]
 CANTEEN = "Year 8 pupil anxious about the canteen"
@@ -44,6 +44,13 @@ class FeedbackRequest(BaseModel):
     helpful: bool
     reason: str = Field("", max_length=1000)
 
+    @field_validator("question")
+    @classmethod
+    def _has_words(cls, value: str) -> str:
+        if not any(ch.isprintable() and not ch.isspace() for ch in value):
+            raise ValueError("the question is empty")
+        return value
+
 
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
@@ -73,3 +80,33 @@ class ChatCompletionRequest(BaseModel):
     stream: bool = False
     phase: PhaseName | None = None
     council: str | None = None
+
+
+class Problem(BaseModel):
+    """Why a request was refused: a sentence, or FastAPI's list naming each field."""
+
+    detail: str | list[dict[str, Any]] = Field(description="names the field, file or limit at fault")
+
+
+class OpenAIErrorBody(BaseModel):
+    message: str
+    type: str
+    param: str | None = None
+    code: str | None = None
+
+
+class OpenAIError(BaseModel):
+    """The OpenAI error shape, so SDKs raise their usual BadRequestError."""
+
+    error: OpenAIErrorBody
+
+
+# Every API operation can meet these before or instead of its answer; documented once for all.
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "the body is not UTF-8 text"},
+    401: {"model": Problem, "description": "an API key is needed (when PROVISIONS_API_KEYS is set)"},
+    413: {"model": Problem, "description": "the body is over PROVISIONS_MAX_BODY_BYTES"},
+    422: {"model": Problem, "description": "a field is missing or unusable; the detail names it"},
+    429: {"model": Problem, "description": "over PROVISIONS_RATE_LIMIT for this API key or address"},
+    503: {"model": Problem, "description": "the model and index are still loading, or there is no index"},
+}

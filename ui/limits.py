@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-class BodySizeLimit:
-    """Refuses a request body over `max_bytes` with 413, before anything parses it.
+class BodyCheck:
+    """Refuses a request body over `max_bytes` (413) or not UTF-8 (400), before anything parses it.
 
     Only under `prefixes` (the API): the chat sends its whole conversation back
     to its own endpoints, which set their own limits.
@@ -30,7 +30,7 @@ class BodySizeLimit:
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse(send, 413, self._too_large)
             return
         # Bodies here are small (a question): read it whole, counting, then replay it.
         chunks, size, more = [], 0, True
@@ -41,11 +41,18 @@ class BodySizeLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await self._refuse(send)
+                await self._refuse(send, 413, self._too_large)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # Otherwise FastAPI answers "There was an error parsing the body", which names nothing.
+            detail = f"the request body is not UTF-8 text (byte {exc.start}); send JSON encoded as UTF-8"
+            await self._refuse(send, 400, detail)
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -57,15 +64,18 @@ class BodySizeLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send: Send) -> None:
-        detail = (
+    @property
+    def _too_large(self) -> str:
+        return (
             f"the request body is larger than the limit of {self.max_bytes} bytes (PROVISIONS_MAX_BODY_BYTES)"
         )
+
+    async def _refuse(self, send: Send, status: int, detail: str) -> None:
         payload = json.dumps({"detail": detail}).encode()
         await send(
             {
                 "type": "http.response.start",
-                "status": 413,
+                "status": status,
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(payload)).encode()),

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from ingest.errors import InvalidQuestionError
-from ui.api_models import ChatCompletionRequest
+from ui.api_models import ChatCompletionRequest, OpenAIError, Problem
 
 if TYPE_CHECKING:
     from ui.service_holder import ServiceHolder
@@ -67,6 +67,11 @@ def openai_router(holder: ServiceHolder) -> APIRouter:
         "/chat/completions",
         summary="The tiered answer as an OpenAI chat completion (streaming too)",
         response_model=None,
+        responses={
+            200: {"content": {"application/json": {}, "text/event-stream": {}}},
+            # The OpenAI shape for the question; the body check before it says {"detail": ...}.
+            400: {"model": OpenAIError | Problem, "description": "no usable question, or a body not UTF-8"},
+        },
     )
     async def chat_completions(body: ChatCompletionRequest) -> JSONResponse | StreamingResponse:
         """The last user message is the question; `phase` and `council` may be sent as extra fields."""
