@@ -44,7 +44,7 @@ class ServiceHolder:
         try:
             self.service = AnswerService.from_settings(settings)
             self.error = None
-            log.info("model and index %s loaded", self.service.generation)
+            log.info("model and index loaded (index %s)", self.service.generation)
         except ProvisionsError as exc:
             self.error = str(exc)
             log.error("cannot serve answers: %s", exc)
