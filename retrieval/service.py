@@ -29,6 +29,7 @@ from retrieval.compose import compose
 from retrieval.keyword import KeywordRetriever
 from retrieval.library import Library
 from retrieval.phase import PHASES, question_phase
+from retrieval.query_vectors import QueryVectors
 from retrieval.retriever import UnitRetriever
 from retrieval.safeguarding import Concern, lead_with_safeguarding, load_rules
 from retrieval.select import Candidate, SelectionPolicy, is_council, select
@@ -110,10 +111,12 @@ class AnswerService:
         self.generation: str | None = None  # set when built from an index folder
         self._lease: GenerationLease | None = None
         collection = get_collection(client, settings.collection)  # fails early, and clearly
+        self._embeddings = embeddings
+        self._vectors = QueryVectors(embeddings)
         store = Chroma(
             client=client,
             collection_name=settings.collection,
-            embedding_function=embeddings,
+            embedding_function=self._vectors,
             create_collection_if_not_exists=False,
         )
         units = read_units(collection)
@@ -130,7 +133,6 @@ class AnswerService:
         )
         self.vocabulary = load_vocabulary(settings.vocabulary_path)
         self.safeguarding = load_rules(settings.prompts_dir)
-        self._embeddings = embeddings
         examples = self.safeguarding.examples
         self.examples = ExampleTriage.from_examples(
             load_examples(settings.prompts_dir, examples), embeddings.embed_documents, examples
@@ -181,6 +183,8 @@ class AnswerService:
         # Asked about a council by name, the question wins over the setting for this answer.
         council = council or self.vocabulary.council_named(text, self.councils) or self.settings.council
         # Triage first: a possible risk of harm leads with the safeguarding route.
+        # One model call for the question as typed (triage) and as searched (with staff words).
+        self._vectors.prime([text, self.vocabulary.expand(text)])
         concern = self.triage(text)
         answer = self.chain.invoke(
             {"question": text, "phase": phase or question_phase(text), "council": council or None}
@@ -190,7 +194,7 @@ class AnswerService:
     def triage(self, text: str) -> Concern | None:
         """Patterns first, then the nearest example disclosures; either may see danger right now."""
         concern = self.safeguarding.triage(text)
-        match = self.examples.match(self._embeddings.embed_query(text))
+        match = self.examples.match(self._vectors.embed_query(text))
         if concern is not None:
             return replace(concern, immediate=concern.immediate or match.immediate)
         if match.category is None:
