@@ -9,7 +9,7 @@ stemmed (Snowball) so that "friendships" also finds "friendship".
 from __future__ import annotations
 
 import re
-from functools import cache
+import threading
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -29,11 +29,17 @@ student students school
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
-@cache
-def _stemmer():
-    import snowballstemmer
+_per_thread = threading.local()
 
-    return snowballstemmer.stemmer("english")
+
+def _stemmer():
+    # A Snowball stemmer keeps its word in the object while it works: shared between the
+    # server's threads it gave wrong stems or IndexError. One per thread is cheap.
+    if not hasattr(_per_thread, "stemmer"):
+        import snowballstemmer
+
+        _per_thread.stemmer = snowballstemmer.stemmer("english")
+    return _per_thread.stemmer
 
 
 def tokens(text: str) -> list[str]:

@@ -69,3 +69,19 @@ def test_an_empty_label_forces_its_tier_into_the_row():
     row = ["Whole school wellbeing policy.", "Internal intervention support for identified pupils."]
     assert assign_row(row)[-1] is Tier.TARGETED
     assert assign_row(row, required={Tier.SPECIALIST})[-1] is Tier.SPECIALIST
+
+
+def test_word_stems_are_the_same_when_many_threads_ask_at_once():
+    # The server answers several questions at once and rebuilds the keyword index in another
+    # thread after an ingest; one shared Snowball stemmer raised IndexError (found under load).
+    from concurrent.futures import ThreadPoolExecutor
+
+    from retrieval.keyword import tokens
+
+    text = (PROJECT_ROOT / "corpus" / "northumberland-belonging-and-attending-framework-2025.txt").read_text(
+        encoding="utf-8"
+    )[:200_000]
+    expected = tokens(text)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(tokens, [text] * 16))
+    assert all(result == expected for result in results)
