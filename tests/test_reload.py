@@ -98,3 +98,18 @@ def test_ingest_while_serving(settings, embeddings):
     with_it = [i for i, (_, docs) in enumerate(asker.seen) if breakfast in docs]
     assert with_it and with_it[0] < before_removal  # the new document was answered from...
     assert breakfast not in asker.seen[-1][1]  # ...and, once removed, no longer
+
+
+def test_a_new_index_that_will_not_load_leaves_the_old_one_serving(tmp_path, service, caplog):
+    from ui.service_holder import ServiceHolder
+
+    broken = tmp_path / "index" / "gen-broken"
+    broken.mkdir(parents=True)  # a generation with no collection in it
+    (tmp_path / "index" / "CURRENT").write_text(broken.name, encoding="utf-8")
+    holder = ServiceHolder(tmp_path / "feedback.sqlite3", service)
+    settings = service.settings.model_copy(update={"index_dir": tmp_path / "index"})
+    for _ in range(3):
+        holder.reload(settings, broken.name)
+    assert holder.service is service
+    assert holder.require().ask("Year 8 pupil anxious about the canteen")["status"] == "answered"
+    assert caplog.text.count("index gen-broken could not be loaded") == 3

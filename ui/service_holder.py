@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from retrieval.service import AnswerService
 
 log = logging.getLogger(__name__)
+_ATTEMPTS = 3  # a new index that fails to load this often is broken, not unlucky
 
 
 class ServiceHolder:
@@ -36,7 +37,7 @@ class ServiceHolder:
         self._feedback_path = feedback_path
         self._feedback: FeedbackStore | None = None
         self._previous: AnswerService | None = None  # requests may still be finishing on it
-        self._refused: str | None = None  # a generation that would not load; not retried
+        self._failures: dict[str, int] = {}  # generation → failed loads; given up after _ATTEMPTS
 
     def load(self, settings: Settings) -> None:
         from retrieval.service import AnswerService
@@ -54,7 +55,7 @@ class ServiceHolder:
         location = IndexLocation(settings.index_dir)
         while not stop.wait(settings.reload_seconds):
             current = location.current()
-            if current is None or current.name == self._refused:
+            if current is None or self._failures.get(current.name, 0) >= _ATTEMPTS:
                 continue
             if self.service is None:
                 if self.error is not None:  # there was no index at start-up; now there is
@@ -73,7 +74,7 @@ class ServiceHolder:
             log.exception(
                 "still serving index %s: index %s could not be loaded", old and old.generation, generation
             )
-            self._refused = generation
+            self._failures[generation] = self._failures.get(generation, 0) + 1
             return
         self.service = fresh  # one assignment: each request sees the old or the new, never a mix
         self._feedback = None  # its list of the documents' words is rebuilt from the new units
