@@ -108,3 +108,22 @@ def test_the_last_answer_saves_as_a_support_plan(page):
     link.wait_for(timeout=20_000)
     plan = page.request.get(link.get_attribute("href")).text()
     assert plan.startswith("# Support plan ideas") and "*Source: " in plan
+
+
+def test_a_disclosure_leads_with_the_safeguarding_route_in_the_chat(page):
+    bots = page.locator("#answers [data-testid='bot']")
+    before = bots.count()
+    ask(page, "Y8 lad has been running for olders, new phone and cash, missing 2 nights")
+    page.wait_for_function(
+        "(n) => document.querySelectorAll(\"#answers [data-testid='bot']\").length > n",
+        arg=before,
+        timeout=60_000,
+    )
+    # The route comes first, then the provisions, streamed in turn: wait for the last tier.
+    bots.last.get_by_text("Specialist: individual").first.wait_for(timeout=60_000)
+    text = bots.last.inner_text()
+    assert text.lstrip().startswith("Safeguarding first.")
+    assert text.index("Designated Safeguarding Lead") < text.index("Targeted: for identified pupils")
+    # The chat scrolls to the end as the answer streams in; the picture is the answer's start.
+    bots.last.evaluate("el => el.scrollIntoView({block: 'start'})")
+    bots.last.screenshot(path=str(ARTEFACTS / "chat-safeguarding.png"))
