@@ -38,13 +38,24 @@ def _tail(path: Path, lines: int = 40) -> str:
 
 
 @contextlib.contextmanager
-def running_server(env: dict[str, str] | None = None, *, timeout: float = 180.0) -> Iterator[str]:
-    """Start the server, wait until `/healthz` says ready, yield its base URL, then stop it."""
+def running_server(
+    env: dict[str, str] | None = None,
+    *,
+    timeout: float = 180.0,
+    log_path: Path | None = None,
+    verbose: bool = False,
+) -> Iterator[str]:
+    """Start the server, wait until `/healthz` says ready, yield its base URL, then stop it.
+
+    The server's output goes to `log_path` when given (kept for the caller to read),
+    otherwise to a temporary file; `verbose` runs `provisions -v serve`.
+    """
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "ui.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    flags = ["-v"] if verbose else []
+    command = [sys.executable, "-m", "ui.cli", *flags, "serve", "--host", "127.0.0.1", "--port", str(port)]
     with tempfile.TemporaryDirectory(prefix="provisions-serve-") as tmp:
-        log_path = Path(tmp) / "server.log"
+        log_path = log_path or Path(tmp) / "server.log"
         # A file rather than a pipe: nobody reads a pipe while we wait, so it could fill and block the server.
         with log_path.open("wb") as out:
             full_env = {**os.environ, **OFFLINE, **(env or {})}

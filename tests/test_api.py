@@ -181,44 +181,14 @@ def test_without_an_index_health_says_why_and_the_api_answers_503(settings):
         assert response.status_code == 503 and "provisions ingest" in response.json()["detail"]
 
 
-def test_provisions_serve_starts_one_server_that_reports_ready(corpus_index):
-    import contextlib
-    import os
-    import socket
-    import subprocess
-    import sys
+def test_provisions_serve_starts_one_server_that_reports_ready(corpus_index, tmp_path):
+    from evals.serving import running_server
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {
-        **os.environ,
-        "PROVISIONS_INDEX_DIR": str(corpus_index.index_dir),
-        "PROVISIONS_CORPUS_DIR": "corpus",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ui.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        status = None
-        while time.monotonic() < deadline and status != "ready":
-            with contextlib.suppress(httpx.TransportError):  # not listening yet
-                status = httpx.get(f"http://127.0.0.1:{port}/healthz").json()["status"]
-            time.sleep(0.2)
-        assert status == "ready"
-        assert (
-            httpx.get(f"http://127.0.0.1:{port}/openapi.json").json()["info"]["title"]
-            == "Provision Assistant"
-        )
-    finally:
-        proc.terminate()
-        out = proc.communicate(timeout=30)[0]
-    assert f"http://127.0.0.1:{port}/docs" in out
+    output = tmp_path / "server.log"
+    env = {"PROVISIONS_INDEX_DIR": str(corpus_index.index_dir), "PROVISIONS_CORPUS_DIR": "corpus"}
+    with running_server(env, timeout=120, log_path=output) as base:  # waits for "ready"
+        assert httpx.get(f"{base}/openapi.json").json()["info"]["title"] == "Provision Assistant"
+    assert f"{base}/docs" in output.read_text()
 
 
 def test_feedback_is_stored_without_the_pupils_details(base, corpus_index):

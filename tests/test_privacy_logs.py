@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, quote_plus
@@ -23,6 +21,7 @@ from urllib.parse import quote, quote_plus
 import httpx
 import pytest
 
+from evals.serving import running_server
 from ingest.settings import PROJECT_ROOT
 from tests.test_privacy import SEEDED
 
@@ -33,7 +32,7 @@ ALL_DETAILS = "Jayden Smith in Y8 is anxious about the canteen; " + "; ".join(SE
 DISCLOSURE = "Jayden Smith (DOB 12/03/2012) told me his stepdad hits him, mum's number 07700 900123"
 TOO_LONG = (ALL_DETAILS + " ") * 6  # over the 1,000-character limit, under the 16 KB body limit
 PERCENT_URL = "/api/catalogue?theme=Jayden%20Smith&area=07700%20900123"
-STARTUP_SECONDS, REQUEST_SECONDS, STOP_SECONDS = 120, 30, 15
+STARTUP_SECONDS, REQUEST_SECONDS = 120, 30
 
 
 def _forms(detail: str) -> set[str]:
@@ -67,12 +66,6 @@ def _env(index_dir: Path, corpus_dir: Path, tmp: Path, feedback: Path | None = N
     return env
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
 class Served:
     output_path: Path
@@ -83,23 +76,6 @@ class Served:
     statuses: dict[str, int] = field(default_factory=dict)
     answers: dict[str, dict] = field(default_factory=dict)
     query_urls: list[str] = field(default_factory=list)
-
-
-def _wait_ready(client: httpx.Client, proc: subprocess.Popen, output_path: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while True:
-        tail = output_path.read_text(errors="replace")[-3000:]
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}:\n{tail}")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"server not ready after {STARTUP_SECONDS} s:\n{tail}")
-        with contextlib.suppress(httpx.TransportError, ValueError):  # not listening yet, or not JSON yet
-            status = client.get("/healthz", timeout=5).json().get("status")
-            if status == "ready":
-                return
-            if status == "error":
-                raise RuntimeError(f"server could not load:\n{tail}")
-        time.sleep(0.25)
 
 
 def _send_everything(client: httpx.Client, served: Served) -> None:
@@ -155,25 +131,14 @@ def served(tmp_path_factory, corpus_index) -> Served:
     tmp = tmp_path_factory.mktemp("privacy-serve")
     output_path = tmp / "server-output.log"
     feedback = tmp / "feedback" / "feedback.sqlite3"
-    port = _free_port()
-    command = [sys.executable, "-m", "ui.cli", "-v", "serve", "--host", "127.0.0.1", "--port", str(port)]
     env = _env(corpus_index.index_dir, corpus_index.corpus_dir, tmp, feedback)
     result = Served(output_path, "", tmp, corpus_index.index_dir, feedback)
-    # A file rather than a pipe: nobody reads a pipe while the test waits, so it could fill and block.
-    with output_path.open("wb") as out:
-        proc = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT)
-    try:
+    with (
+        running_server(env, timeout=STARTUP_SECONDS, log_path=output_path, verbose=True) as base,
         # trust_env=False: no proxy may carry loopback traffic.
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", trust_env=False, timeout=REQUEST_SECONDS) as c:
-            _wait_ready(c, proc, output_path)
-            _send_everything(c, result)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=STOP_SECONDS)
+        httpx.Client(base_url=base, trust_env=False, timeout=REQUEST_SECONDS) as client,
+    ):
+        _send_everything(client, result)
     result.output = output_path.read_text(errors="replace")
     return result
 
