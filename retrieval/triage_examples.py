@@ -66,15 +66,16 @@ class ExampleTriage:
         near_misses: np.ndarray,
         categories: Sequence[str],
         settings: ExampleSettings,
+        immediate: Sequence[bool] | None = None,
     ) -> None:
         if disclosures.ndim != 2 or near_misses.ndim != 2 or disclosures.shape[1] != near_misses.shape[1]:
             raise ValueError("example vectors must be two matrices of the same width")
-        if len(categories) != len(disclosures):
-            raise ValueError("one category per example disclosure")
+        if len(categories) != len(disclosures) or len(immediate or categories) != len(disclosures):
+            raise ValueError("one category per example disclosure (and one immediate flag, when given)")
         self._disclosures = _unit(disclosures)
         self._near_misses = _unit(near_misses)
         self._categories = list(categories)
-        self._immediate = np.zeros(len(categories), dtype=bool)
+        self._immediate = np.asarray(immediate or [False] * len(categories), dtype=bool)
         self.settings = settings
 
     @classmethod
@@ -84,9 +85,8 @@ class ExampleTriage:
         vectors = np.asarray(embed([e.text for e in examples.disclosures + examples.near_misses]))
         split = len(examples.disclosures)
         categories = [e.category or "possible harm" for e in examples.disclosures]
-        triage = cls(vectors[:split], vectors[split:], categories, settings)
-        triage._immediate = np.array([e.immediate for e in examples.disclosures], dtype=bool)
-        return triage
+        immediate = [e.immediate for e in examples.disclosures]
+        return cls(vectors[:split], vectors[split:], categories, settings, immediate)
 
     def match(self, vector: Sequence[float]) -> ExampleMatch:
         """The category of the nearest example disclosure, unless the message reads as ordinary."""
