@@ -64,16 +64,15 @@ class ServiceHolder:
                 self.reload(settings, current.name)
 
     def reload(self, settings: Settings, generation: str) -> None:
+        """Swap to `generation`; only called while a service is serving."""
         from retrieval.service import AnswerService
 
         old = self.service
         try:
-            fresh = AnswerService.from_settings(settings, old.embeddings if old else None)
+            fresh = AnswerService.from_settings(settings, old.embeddings)
         # A background thread: whatever went wrong, keep answering from the index already loaded.
         except Exception:
-            log.exception(
-                "still serving index %s: index %s could not be loaded", old and old.generation, generation
-            )
+            log.exception("still serving index %s: index %s could not be loaded", old.generation, generation)
             self._failures[generation] = self._failures.get(generation, 0) + 1
             return
         self.service = fresh  # one assignment: each request sees the old or the new, never a mix
