@@ -21,7 +21,7 @@ from urllib.parse import quote, quote_plus
 import httpx
 import pytest
 
-from evals.serving import running_server
+from evals.serving import OFFLINE, running_server
 from ingest.settings import PROJECT_ROOT
 from tests.test_privacy import SEEDED
 
@@ -51,9 +51,7 @@ def leaks_in(text: str) -> list[tuple[str, str]]:
 def _env(index_dir: Path, corpus_dir: Path, tmp: Path, feedback: Path | None = None) -> dict[str, str]:
     env = {
         **os.environ,
-        "HF_HUB_OFFLINE": "1",
-        "ANONYMIZED_TELEMETRY": "False",
-        "GRADIO_ANALYTICS_ENABLED": "False",
+        **OFFLINE,
         "PROVISIONS_INDEX_DIR": str(index_dir),
         "PROVISIONS_CORPUS_DIR": str(corpus_dir),
         # Any temporary file the server writes lands where the scan below looks.
