@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from dataclasses import replace
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
@@ -23,6 +22,8 @@ from ingest.store import (
     IndexLocation,
     get_collection,
     make_embeddings,
+    model_identity,
+    model_path,
     persistent_client,
 )
 from retrieval.compose import compose
@@ -31,10 +32,13 @@ from retrieval.library import Library
 from retrieval.phase import PHASES, question_phase
 from retrieval.query_vectors import QueryVectors
 from retrieval.retriever import UnitRetriever
-from retrieval.safeguarding import Concern, lead_with_safeguarding, load_rules
-from retrieval.select import Candidate, SelectionPolicy, is_council, select
-from retrieval.templates import AnswerTemplates, load_templates
-from retrieval.triage_examples import ExampleTriage, load_examples
+from retrieval.safeguarding import SafeguardingRules, load_rules
+from retrieval.safeguarding_answer import compose_safeguarding, contact_picks, leave_out_family
+from retrieval.select import Candidate, Selection, SelectionPolicy, is_council, select
+from retrieval.templates import load_templates
+from retrieval.triage import Concern, Triage
+from retrieval.triage_examples import CategoryModel, cached_vectors, load_examples
+from retrieval.triage_model import load_or_train
 from retrieval.vocabulary import Vocabulary, load_vocabulary
 
 if TYPE_CHECKING:
@@ -63,17 +67,16 @@ def to_candidates(docs: list[Document], score_key: str = "score") -> list[Candid
     ]
 
 
-def build_chain(
+def build_search(
     dense: BaseRetriever,
     keyword: BaseRetriever,
     library: Library,
     vocabulary: Vocabulary,
     policy: SelectionPolicy,
-    templates: AnswerTemplates,
 ) -> Runnable:
-    """question → staff words expanded → dense and keyword search in parallel → selection → answer."""
+    """question → staff words expanded → dense and keyword search in parallel → the selection."""
 
-    def choose(x: dict):
+    def choose(x: dict) -> Selection:
         return select(
             x["question"],
             to_candidates(x["dense"]),
@@ -89,8 +92,7 @@ def build_chain(
         RunnablePassthrough.assign(query=lambda x: vocabulary.expand(x["question"]))
         | RunnablePassthrough.assign(dense=query | dense, keyword=query | keyword)
         | RunnableLambda(choose)
-        | RunnableLambda(lambda selection: compose(selection, templates))
-    ).with_config(run_name="provision_answer")
+    ).with_config(run_name="provision_search")
 
 
 def read_units(collection: chromadb.Collection) -> list[Document]:
@@ -132,18 +134,15 @@ class AnswerService:
             max_sources=settings.max_sources,
         )
         self.vocabulary = load_vocabulary(settings.vocabulary_path)
+        self.templates = load_templates(settings.prompts_dir)
         self.safeguarding = load_rules(settings.prompts_dir)
-        examples = self.safeguarding.examples
-        self.examples = ExampleTriage.from_examples(
-            load_examples(settings.prompts_dir, examples), embeddings.embed_documents, examples
-        )
-        self.chain = build_chain(
+        self.triage = make_triage(settings, embeddings, self.safeguarding)
+        self.search = build_search(
             UnitRetriever(vectorstore=store, k=settings.candidates),
             KeywordRetriever(documents=units, k=settings.candidates),
             library,
             self.vocabulary,
             policy,
-            load_templates(settings.prompts_dir),
         )
 
     @classmethod
@@ -185,19 +184,37 @@ class AnswerService:
         # Triage first: a possible risk of harm leads with the safeguarding route.
         # One model call for the question as typed (triage) and as searched (with staff words).
         self._vectors.prime([text, self.vocabulary.expand(text)])
-        concern = self.triage(text)
-        answer = self.chain.invoke(
-            {"question": text, "phase": phase or question_phase(text), "council": council or None}
-        )
-        return lead_with_safeguarding(answer, concern, self.safeguarding) if concern else answer
+        concern = self.triage(text, self._vectors.embed_query(text))
+        inputs = {"question": text, "phase": phase or question_phase(text), "council": council or None}
+        selection = self.search.invoke(inputs)
+        if concern is None:
+            return compose(selection, self.templates)
+        return self._safeguarding_answer(selection, concern, inputs)
 
-    def triage(self, text: str) -> Concern | None:
-        """Patterns first, then the nearest example disclosures; either may see danger right now."""
-        concern = self.safeguarding.triage(text)
-        match = self.examples.match(self._vectors.embed_query(text))
-        if concern is not None:
-            return replace(concern, immediate=concern.immediate or match.immediate)
-        if match.category is None:
-            return None
-        immediate = self.safeguarding.immediate_in(text) or match.immediate
-        return Concern(match.category, immediate, certain=False)
+    def _safeguarding_answer(self, selection: Selection, concern: Concern, inputs: dict) -> dict:
+        rules = self.safeguarding
+        shown = {p.text for picks in selection.picks.values() for p in picks}
+        left_out = 0
+        if concern.about_home:
+            selection, left_out = leave_out_family(selection, rules)
+        services = self.search.invoke({**inputs, "question": rules.services_for(concern.category)})
+        contacts = contact_picks(services, rules, concern.about_home, shown)
+        answer = compose(selection, self.templates)
+        return compose_safeguarding(
+            answer, concern, contacts, left_out, rules, self.templates, inputs["council"]
+        )
+
+
+def make_triage(settings: Settings, embeddings: Embeddings, rules: SafeguardingRules) -> Triage:
+    """The rules, the disclosure classifier (trained on first use) and the example categories."""
+    config = rules.classifier
+    examples = load_examples(settings.prompts_dir, config.examples)
+    examples.check_categories(set(rules.categories), str(settings.prompts_dir / config.examples))
+    base = model_path(settings)
+    classifier = load_or_train(examples, base, config, settings.cache_dir)
+    disclosures = examples.disclosures
+    vectors = cached_vectors(
+        [e.text for e in disclosures], embeddings.embed_documents, settings.cache_dir, model_identity(base)
+    )
+    categories = CategoryModel(vectors, [e.category for e in disclosures], config.category_strength)
+    return Triage(rules, classifier.judge, categories, classifier.weigh_words)
