@@ -15,6 +15,7 @@ from ui.api import create_app
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CANTEEN = "Year 8 pupil anxious about the canteen"
+DISCLOSURE = "a Y5 pupil just told me her stepdad hits her with a belt and she's scared to go home tonight"
 
 
 class LiveServer:
@@ -81,19 +82,44 @@ def test_a_body_over_the_limit_is_refused_before_parsing(base):
     assert response.status_code == 413 and "16384 bytes" in response.json()["detail"]
 
 
-def test_streaming_sends_the_answer_in_sections_and_the_sources_at_the_end(base, service):
-    with httpx.stream("POST", f"{base}/api/ask/stream", json={"question": CANTEEN}, timeout=30) as response:
+def stream_events(base: str, question: str) -> list[tuple[str, dict]]:
+    with httpx.stream("POST", f"{base}/api/ask/stream", json={"question": question}, timeout=30) as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         events = []
         for block in response.read().decode().split("\n\n"):
             if block.strip():
                 name, data = block.split("\n", 1)
                 events.append((name.removeprefix("event: "), json.loads(data.removeprefix("data: "))))
+    return events
+
+
+def test_streaming_sends_the_answer_in_sections_and_the_sources_at_the_end(base, service):
+    events = stream_events(base, CANTEEN)
     names = [name for name, _ in events]
     assert names[0] == "status" and names[-2:] == ["result", "done"] and set(names[1:-2]) == {"answer"}
     expected = service.ask(CANTEEN)
     assert "".join(d["text"] for n, d in events if n == "answer").strip() == expected["answer"].strip()
     assert events[-2][1]["sources"] == expected["sources"]
+
+
+def test_a_safeguarding_route_is_the_first_thing_both_streams_send(base, service):
+    from openai import OpenAI
+
+    expected = service.ask(DISCLOSURE)
+    route = expected["safeguarding"]["route"]
+    events = stream_events(base, DISCLOSURE)
+    assert [name for name, _ in events][:3] == ["safeguarding", "status", "answer"]
+    assert events[0][1]["route"] == route and events[0][1]["immediate"] is True
+    assert events[2][1]["text"].startswith(route) and expected["safeguarding"]["why"] in events[2][1]["text"]
+    assert "".join(d["text"] for n, d in events if n == "answer").strip() == expected["answer"].strip()
+
+    client = OpenAI(base_url=f"{base}/v1", api_key="unused", max_retries=0)
+    messages = [{"role": "user", "content": DISCLOSURE}]
+    chunks = list(client.chat.completions.create(model="provision-assistant", messages=messages, stream=True))
+    first = next(c.choices[0].delta.content for c in chunks if c.choices[0].delta.content)
+    assert first.startswith(route)
+    reply = client.chat.completions.create(model="provision-assistant", messages=messages)
+    assert reply.model_extra["provision_assistant"]["safeguarding"]["category"] == "physical abuse"
 
 
 def test_catalogue_filters_and_documents(base):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ingest.settings import PROJECT_ROOT
-from tests.test_api import CANTEEN, serve
+from tests.test_api import CANTEEN, DISCLOSURE, serve
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -25,19 +25,32 @@ BROWSER_ARGS = [
 
 
 @pytest.fixture(scope="module")
-def page(corpus_index, service):
+def site(corpus_index, service):
+    """The real server and Debian's chromium: (base URL, browser)."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (./run test installs it where it can)")
     from playwright.sync_api import sync_playwright
 
     with serve(corpus_index, service) as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=BROWSER_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1400})
-        # Never wait for network idle on a Gradio page: it keeps a connection open.
-        page.goto(url + "/", wait_until="domcontentloaded")
-        page.locator("#question textarea").wait_for(timeout=60_000)
-        yield page
+        yield url, browser
         browser.close()
+
+
+def open_chat(site, width: int, height: int):
+    url, browser = site
+    page = browser.new_page(viewport={"width": width, "height": height})
+    # Never wait for network idle on a Gradio page: it keeps a connection open.
+    page.goto(url + "/", wait_until="domcontentloaded")
+    page.locator("#question textarea").wait_for(timeout=60_000)
+    return page
+
+
+@pytest.fixture(scope="module")
+def page(site):
+    page = open_chat(site, 1280, 1400)
+    yield page
+    page.close()
 
 
 def ask(page, question: str) -> None:
@@ -110,20 +123,31 @@ def test_the_last_answer_saves_as_a_support_plan(page):
     assert plan.startswith("# Support plan ideas") and "*Source: " in plan
 
 
-def test_a_disclosure_leads_with_the_safeguarding_route_in_the_chat(page):
-    bots = page.locator("#answers [data-testid='bot']")
-    before = bots.count()
-    ask(page, "Y8 lad has been running for olders, new phone and cash, missing 2 nights")
-    page.wait_for_function(
-        "(n) => document.querySelectorAll(\"#answers [data-testid='bot']\").length > n",
-        arg=before,
-        timeout=60_000,
-    )
-    # The route comes first, then the provisions, streamed in turn: wait for the last tier.
-    bots.last.get_by_text("Specialist: individual").first.wait_for(timeout=60_000)
-    text = bots.last.inner_text()
-    assert text.lstrip().startswith("Safeguarding first.")
-    assert text.index("Designated Safeguarding Lead") < text.index("Targeted: for identified pupils")
-    # The chat scrolls to the end as the answer streams in; the picture is the answer's start.
-    bots.last.evaluate("el => el.scrollIntoView({block: 'start'})")
-    bots.last.screenshot(path=str(ARTEFACTS / "chat-safeguarding.png"))
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (390, 844)], ids=["desktop", "phone"])
+def test_the_route_is_in_view_when_a_disclosure_answer_completes(site, service, width, height):
+    """The issue's case: the route was 600 px (desktop) and 2,400 px (phone) above the visible area."""
+    from ui.chat_render import load_chat_templates
+
+    chat = load_chat_templates(PROJECT_ROOT / "prompts")
+    page = open_chat(site, width, height)
+    ask(page, DISCLOSURE)
+    last = page.locator("#answers [data-testid='bot']").last
+    last.get_by_text(chat.footer.strip("*").split(";")[0]).wait_for(timeout=60_000)  # the answer is complete
+    page.wait_for_timeout(1600)  # past the page script's settling time: what staff see now stays
+
+    pin = page.locator("#route-pin")
+    box = pin.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height, box
+    assert "call 999 now" in pin.inner_text()
+    # The answer is shown from its start: its first line (the route) is visible below the pin.
+    first = last.get_by_text("Immediate danger: call 999 now").first.bounding_box()
+    assert first is not None and box["y"] + box["height"] - 2 <= first["y"] <= height - first["height"], first
+    ARTEFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / f"chat-safeguarding-{width}px.png"))  # what the teacher sees
+
+    text = last.inner_text()
+    assert text.index("Immediate danger") < text.index("Why this route") < text.index("Safeguarding contacts")
+    assert "liaison for parent" not in text and "Home-school link book" not in text
+    page.locator("#route-pin-dismiss").click()
+    pin.wait_for(state="hidden", timeout=10_000)
+    page.close()

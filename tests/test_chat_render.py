@@ -11,6 +11,7 @@ from ui.chat_render import (
     answer_sections,
     contextual_question,
     load_chat_templates,
+    pin_text,
     support_plan,
     user_questions,
 )
@@ -115,3 +116,51 @@ def test_a_provisions_own_list_stays_inside_its_numbered_item():
     ]
     text = "".join(answer_sections(answer(suggestions=many), CHAT, ANSWER))
     assert "9. Idea 9:\n   - a link" in text and "12. Idea 12:\n    - a link" in text
+
+
+def safeguarding_answer(**over) -> dict:
+    sg = {
+        "route": "**Immediate danger: call 999 now**\n\n**Safeguarding first.** Tell your DSL.",
+        "why": "*Why this route:* your message says “hits her”.",
+        "immediate": True,
+        "certain": True,
+        "contacts_heading": "### Safeguarding contacts and services in the documents",
+        "contacts": [
+            {
+                "tier": "specialist",
+                "text": "Urgent line 0191 2933012",
+                "citation": "F — C › D",
+                "source_ids": ["s1"],
+            }
+        ],
+        "left_out": 2,
+        "left_out_note": "*Left out: 2 suggestion(s) that would involve or alert the family.*",
+        **over,
+    }
+    return answer(status="safeguarding", safeguarding=sg)
+
+
+def test_a_safeguarding_answer_shows_route_why_contacts_and_what_was_left_out_before_any_tier():
+    sections = list(answer_sections(safeguarding_answer(), CHAT, ANSWER))
+    text = "".join(sections)
+    assert sections[0].startswith("**Immediate danger: call 999 now**")
+    parts = ["Safeguarding first", "Why this route", "Safeguarding contacts", "0191 2933012", "Left out: 2"]
+    parts.append(ANSWER.tier_headings["universal"])
+    assert [text.index(p) for p in parts] == sorted(text.index(p) for p in parts)
+    assert "<details><summary>Source: F — C › D</summary>" in text  # a contact opens to its passage too
+    plan = support_plan({**safeguarding_answer(), "question": "q"}, CHAT, ANSWER, "1 December 2026")
+    assert plan.index("Safeguarding first") < plan.index("0191 2933012") < plan.index("Left out: 2")
+
+
+@pytest.mark.parametrize(
+    ("status", "immediate", "certain", "pin"),
+    [
+        ("safeguarding", True, True, CHAT.pin.immediate),
+        ("safeguarding", False, True, CHAT.pin.certain),
+        ("safeguarding", False, False, CHAT.pin.possible),
+        ("answered", False, False, None),
+    ],
+)
+def test_the_pinned_route_matches_the_concern(status, immediate, certain, pin):
+    given = safeguarding_answer(immediate=immediate, certain=certain)
+    assert pin_text({**given, "status": status}, CHAT) == pin

@@ -7,11 +7,10 @@ Tests pass a loaded `service` in.
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -24,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from ingest.errors import InvalidQuestionError
 from ingest.settings import Settings
 from retrieval.catalogue import catalogue_rows, documents
+from ui.answer_stream import answer_events
 from ui.api_models import REFUSALS, AskRequest, FeedbackRequest
 from ui.limits import BodyCheck, add_rate_limit
 from ui.service_holder import ServiceHolder
@@ -122,8 +122,10 @@ def create_app(settings: Settings, service: AnswerService | None = None, *, chat
         responses={200: {"content": {"text/event-stream": {}}}},
     )
     async def ask_stream(body: AskRequest, request: Request) -> StreamingResponse:
-        """Events: `status`, then `answer` (the Markdown, section by section), then `result` (status,
-        suggestions and sources as in `/api/ask`), then `done`."""
+        """Events: `safeguarding` first when the message suggests a risk of harm (the route, why,
+        the category and whether danger is immediate), then `status`, then `answer` (the Markdown,
+        section by section, the route first), then `result` (status, suggestions, sources and
+        safeguarding as in `/api/ask`), then `done`."""
         service = holder.require()
         answer = await run_in_threadpool(service.ask, body.question, phase=body.phase, council=body.council)
         return StreamingResponse(answer_events(answer), media_type="text/event-stream")
@@ -167,11 +169,16 @@ def create_app(settings: Settings, service: AnswerService | None = None, *, chat
     if chat:
         import gradio as gr
 
-        from ui.chat import build_chat
+        from ui.chat import build_chat, page_assets
 
         # Mounted last, at the root: the API routes above match first.
         gr.mount_gradio_app(
-            app, build_chat(holder, settings), path="/", root_path=settings.base_path or None, footer_links=[]
+            app,
+            build_chat(holder, settings),
+            path="/",
+            root_path=settings.base_path or None,
+            footer_links=[],
+            **page_assets(),
         )
     return app
 
@@ -185,16 +192,3 @@ def readable(value: object) -> object:
     if isinstance(value, list | tuple):
         return [readable(v) for v in value]
     return value if isinstance(value, int | float | bool | None) else readable(str(value))
-
-
-def sse(event: str, data: object) -> str:
-    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
-
-
-def answer_events(answer: dict) -> Iterator[str]:
-    yield sse("status", {"status": answer["status"], "phase": answer.get("phase")})
-    for section in answer["answer"].split("\n\n"):
-        yield sse("answer", {"text": section + "\n\n"})
-    result = {k: answer.get(k) for k in ("question", "phase", "status", "suggestions", "sources")}
-    yield sse("result", result)
-    yield sse("done", {})

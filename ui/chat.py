@@ -22,6 +22,7 @@ from ui.chat_render import (
     contextual_question,
     load_chat_templates,
     message_text,
+    pin_text,
     support_plan,
     user_questions,
 )
@@ -34,6 +35,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 ANY_PHASE, NO_COUNCIL = "any", "(not set)"
 PHASE_CHOICES = [ANY_PHASE, "early years", "primary", "secondary"]
+STATIC = Path(__file__).parent / "static"
+
+
+def page_assets() -> dict[str, str]:
+    """The CSS and script the chat page needs (for `gr.mount_gradio_app`)."""
+    return {
+        "css": (STATIC / "chat.css").read_text(encoding="utf-8"),
+        "js": (STATIC / "chat.js").read_text(encoding="utf-8"),
+    }
 
 
 def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
@@ -43,10 +53,12 @@ def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
     chat = load_chat_templates(settings.prompts_dir)
     templates = load_templates(settings.prompts_dir)
 
-    def respond(message: str, history: list[dict], phase: str, council: str) -> Iterator[tuple[str, dict]]:
+    def respond(message: str, history: list[dict], phase: str, council: str) -> Iterator[tuple]:
+        """Yields the answer so far, the answer JSON, and the pinned route (kept until dismissed)."""
         service = holder.service
         if service is None:
-            yield holder.error or "The assistant is still starting up; please try again in a few seconds.", {}
+            busy = holder.error or "The assistant is still starting up; please try again in a few seconds."
+            yield busy, {}, gr.skip(), gr.skip()
             return
         question = contextual_question(message, user_questions(history))
         try:
@@ -56,12 +68,14 @@ def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
                 council=None if council in ("", NO_COUNCIL) else council,
             )
         except ProvisionsError as exc:  # a message staff can act on, never a traceback
-            yield str(exc), {}
+            yield str(exc), {}, gr.skip(), gr.skip()
             return
+        pinned = pin_text(answer, chat)
+        pin = (gr.Column(visible=True), pinned) if pinned else (gr.skip(), gr.skip())
         shown = ""
         for section in answer_sections(answer, chat, templates):
             shown += section
-            yield shown, answer
+            yield shown, answer, *pin
 
     def export(answer: dict) -> str | None:
         if not answer:
@@ -105,6 +119,11 @@ def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
         with gr.Row():
             phase = gr.Dropdown(PHASE_CHOICES, value=ANY_PHASE, label="Phase", elem_id="phase")
             council = gr.Dropdown([NO_COUNCIL], value=NO_COUNCIL, label="Council", elem_id="council")
+        # A safeguarding answer pins its route here, above every answer, until staff dismiss it.
+        with gr.Column(visible=False, elem_id="route-pin") as pin:
+            pin_message = gr.Markdown(elem_id="route-pin-text")
+            dismiss = gr.Button(chat.pin_dismiss, size="sm", elem_id="route-pin-dismiss")
+        dismiss.click(lambda: gr.Column(visible=False), outputs=pin)
         chatbot = gr.Chatbot(
             elem_id="answers",
             label="Answers",
@@ -113,12 +132,13 @@ def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
             placeholder=chat.privacy,
             layout="panel",
             feedback_options=("Like", "Dislike"),
+            autoscroll=False,  # the page script shows each answer from its start instead
         )
         last_answer = gr.State({})
         gr.ChatInterface(
             respond,
             chatbot=chatbot,
-            additional_outputs=[last_answer],
+            additional_outputs=[last_answer, pin, pin_message],
             textbox=gr.Textbox(placeholder="Describe the situation in a few words", elem_id="question"),
             additional_inputs=[phase, council],
             examples=[[q, ANY_PHASE, NO_COUNCIL] for q in chat.examples],

@@ -24,6 +24,7 @@ _ALLOWED = {
     "privacy": set(),
     "suggestion": {"n", "text", "citation", "passage"},
     "source_label": {"citation"},
+    "contact": {"text", "citation", "passage"},
     "footer": set(),
     "plan_heading": {"question", "date"},
     "plan_item": {"n", "text", "citation"},
@@ -34,6 +35,14 @@ _TIERS = ("universal", "targeted", "specialist", "none")
 _FOLLOW_UP = re.compile(r"^\s*(and|also|plus|but|or|what about|how about|what if|same for)\b", re.IGNORECASE)
 
 
+class Pin(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    immediate: str
+    certain: str
+    possible: str
+
+
 class ChatTemplates(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -42,6 +51,9 @@ class ChatTemplates(BaseModel):
     privacy: str
     suggestion: str
     source_label: str
+    contact: str
+    pin: Pin
+    pin_dismiss: str
     footer: str
     examples: tuple[str, ...] = Field(min_length=1)
     plan_heading: str
@@ -72,40 +84,79 @@ def _in_item(text: str, n: int) -> str:
 def answer_sections(answer: dict, chat: ChatTemplates, templates: AnswerTemplates) -> Iterator[str]:
     """The answer as Markdown, a section at a time (for streaming): tiers in order, then the footer.
 
-    A safeguarding answer leads with the route before any provision.
+    A safeguarding answer leads with the route and why, then the documents' contacts, before
+    any provision.
     """
+    sources = {s["id"]: s for s in answer.get("sources", [])}
     if answer.get("status") == "safeguarding":
-        yield answer["safeguarding"]["route"] + "\n\n"
+        yield from _safeguarding_sections(answer["safeguarding"], sources, chat)
         if not answer.get("suggestions"):
+            yield chat.footer
             return
     elif answer.get("status") != "answered":
         yield templates.not_covered
         return
-    sources = {s["id"]: s for s in answer.get("sources", [])}
     n = 0
     for tier in _TIERS:
         items = []
         for suggestion in (s for s in answer["suggestions"] if s["tier"] == tier):
             n += 1
-            source = sources.get(suggestion["source_ids"][0], {})
             items.append(
-                chat.suggestion.format(
-                    n=n,
-                    text=_in_item(suggestion["text"], n),
-                    citation=html.escape(chat.source_label.format(citation=suggestion.get("citation", ""))),
-                    passage=_passage_html(source.get("text", "")),
-                )
+                _item(chat.suggestion, suggestion, sources, chat, n=n, text=_in_item(suggestion["text"], n))
             )
         if items:
             yield templates.tier_headings[tier] + "\n\n" + "\n\n".join(items) + "\n\n"
     yield chat.footer
 
 
+def _item(template: str, suggestion: dict, sources: dict, chat: ChatTemplates, **fields) -> str:
+    source = sources.get(suggestion["source_ids"][0], {})
+    return template.format(
+        citation=html.escape(chat.source_label.format(citation=suggestion.get("citation", ""))),
+        passage=_passage_html(source.get("text", "")),
+        **fields,
+    )
+
+
+def _safeguarding_sections(safeguarding: dict, sources: dict, chat: ChatTemplates) -> Iterator[str]:
+    yield safeguarding["route"] + "\n\n"
+    if safeguarding.get("why"):
+        yield safeguarding["why"] + "\n\n"
+    contacts = safeguarding.get("contacts") or []
+    if contacts:
+        items = [
+            _item(
+                chat.contact, c, sources, chat, text=html.escape(c["text"], quote=False).replace("\n", "\n  ")
+            )
+            for c in contacts
+        ]
+        yield safeguarding.get("contacts_heading", "") + "\n\n" + "\n".join(items) + "\n\n"
+    if safeguarding.get("left_out_note"):
+        yield safeguarding["left_out_note"] + "\n\n"
+
+
+def pin_text(answer: dict, chat: ChatTemplates) -> str | None:
+    """The short route pinned above the chat after a safeguarding answer; None for any other."""
+    safeguarding = answer.get("safeguarding") if answer.get("status") == "safeguarding" else None
+    if not safeguarding:
+        return None
+    if safeguarding.get("immediate"):
+        return chat.pin.immediate
+    return chat.pin.certain if safeguarding.get("certain") else chat.pin.possible
+
+
 def support_plan(answer: dict, chat: ChatTemplates, templates: AnswerTemplates, date: str) -> str:
     """An answer as a support plan to save or print: tier by tier, every item with its citation."""
     parts = [chat.plan_heading.format(question=answer.get("question", ""), date=date)]
     if answer.get("status") == "safeguarding":
-        parts.append(answer["safeguarding"]["route"])
+        safeguarding = answer["safeguarding"]
+        parts += [safeguarding["route"], safeguarding.get("why", "")]
+        contacts = safeguarding.get("contacts") or []
+        if contacts:
+            lines = [f"- {c['text']}  \n  *Source: {c.get('citation', '')}*" for c in contacts]
+            parts.append(safeguarding.get("contacts_heading", "") + "\n\n" + "\n".join(lines))
+        if safeguarding.get("left_out_note"):
+            parts.append(safeguarding["left_out_note"])
     elif answer.get("status") != "answered":
         parts.append(templates.not_covered)
     n = 0
@@ -121,7 +172,7 @@ def support_plan(answer: dict, chat: ChatTemplates, templates: AnswerTemplates, 
             )
         parts.append(templates.tier_headings[tier] + "\n\n" + "\n".join(lines))
     parts.append(chat.plan_footer)
-    return "\n\n".join(parts) + "\n"
+    return "\n\n".join(p for p in parts if p) + "\n"
 
 
 def contextual_question(message: str, earlier_questions: list[str]) -> str:

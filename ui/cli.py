@@ -39,6 +39,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("--council", help="your local authority, as the documents name it (default: setting)")
 
+    triage = sub.add_parser(
+        "triage",
+        help="show how messages are triaged (first trains the safeguarding classifier if needed)",
+    )
+    triage.add_argument("messages", nargs="*", help="messages to triage (none: only prepare the classifier)")
+
     catalogue = sub.add_parser("catalogue", help="list every stored provision and passage")
     catalogue.add_argument("--json", action="store_true", help="print a JSON array")
 
@@ -69,7 +75,14 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     )
     try:
         settings = settings or get_settings()
-        commands = {"ingest": _ingest, "ask": _ask, "catalogue": _catalogue, "serve": _serve, "eval": _eval}
+        commands = {
+            "ingest": _ingest,
+            "ask": _ask,
+            "triage": _triage,
+            "catalogue": _catalogue,
+            "serve": _serve,
+            "eval": _eval,
+        }
         command = commands[args.command]
         return command(args, settings)
     except IndexNotReadyError as exc:
@@ -136,6 +149,32 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         )
         sys.stdout.flush()
     return status
+
+
+def _triage(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.store import make_embeddings
+    from retrieval.safeguarding import load_rules
+    from retrieval.service import make_triage
+
+    logging.getLogger("retrieval.triage_model").setLevel(logging.INFO)  # say when it trains, and how far
+    embeddings = make_embeddings(settings)
+    triage = make_triage(settings, embeddings, load_rules(settings.prompts_dir))
+    if not args.messages:
+        print("The safeguarding classifier is ready.")
+    for message in args.messages:
+        concern = triage(message, embeddings.embed_query(message))
+        print(f"\n{message}")
+        if concern is None:
+            print("  not routed: no sign of a risk of harm")
+            continue
+        kind = "certain" if concern.certain else "possible"
+        print(
+            f"  safeguarding ({kind}): {concern.category}; 999 first: {'yes' if concern.immediate else 'no'}"
+        )
+        for label, evidence in (("because of", concern.evidence), ("999 because of", concern.danger)):
+            for e in evidence:
+                print(f"  {label}: “{e.words}” ({e.what})")
+    return EXIT_OK
 
 
 def _catalogue(args: argparse.Namespace, settings: Settings) -> int:

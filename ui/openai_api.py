@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from ingest.errors import InvalidQuestionError
+from ui.answer_stream import route_first
 from ui.api_models import ChatCompletionRequest, OpenAIError, Problem
 
 if TYPE_CHECKING:
@@ -32,7 +33,8 @@ def _error(message: str, param: str | None = None) -> JSONResponse:
 
 
 def _extra(answer: dict) -> dict:
-    return {k: answer.get(k) for k in ("status", "phase", "suggestions", "sources")}
+    keys = ("status", "phase", "suggestions", "sources", "safeguarding")
+    return {k: answer[k] for k in keys if answer.get(k) is not None}
 
 
 def _chunk(cid: str, created: int, model: str, delta: dict, finish: str | None = None, **extra) -> str:
@@ -50,7 +52,8 @@ def _chunk(cid: str, created: int, model: str, delta: dict, finish: str | None =
 def _stream(answer: dict, model: str) -> Iterator[str]:
     cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     yield _chunk(cid, created, model, {"role": "assistant", "content": ""})
-    for section in answer["answer"].split("\n\n"):
+    # A safeguarding route is the first content chunk, whole.
+    for section in route_first(answer):
         yield _chunk(cid, created, model, {"content": section + "\n\n"})
     yield _chunk(cid, created, model, {}, "stop", provision_assistant=_extra(answer))
     yield "data: [DONE]\n\n"
