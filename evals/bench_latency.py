@@ -2,9 +2,12 @@
 
 The floor is what any retrieval answer must pay: one query embedding and one
 vector search in the served index. The answer is the whole `ask` (vocabulary,
-dense and keyword search, fusion, selection, composing). Both are timed
-alternately, question by question, after a warm-up, so that the machine's
-state is the same for both; the ratio of their p95s is the figure to watch.
+safeguarding triage, dense and keyword search, fusion, selection, composing).
+The triage line is the safeguarding triage alone on a vector already computed
+(the classifier's forward pass and the rules), the part of the answer it costs.
+All are timed alternately, question by question, after a warm-up, so that the
+machine's state is the same for each; the ratio of their p95s is the figure to
+watch.
 
     .venv/bin/python -m evals.bench_latency [--rounds 3] [--cases evals/cases]
 """
@@ -43,14 +46,20 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
         vector = embeddings.embed_query(question)
         collection.query(query_embeddings=[vector], n_results=settings.candidates)
 
+    vectors = {q: embeddings.embed_query(q) for q in questions}
+
+    def triage(question: str) -> None:
+        service.triage(question, vectors[question])
+
     for question in questions[:5]:  # warm-up: first calls pay for lazy loading
         floor(question)
         service.ask(question)
+        triage(question)
 
-    timings: dict[str, list[float]] = {"floor": [], "answer": []}
+    timings: dict[str, list[float]] = {"floor": [], "answer": [], "triage": []}
     for _ in range(args.rounds):
         for question in questions:
-            for name, call in (("floor", floor), ("answer", service.ask)):
+            for name, call in (("floor", floor), ("answer", service.ask), ("triage", triage)):
                 started = time.perf_counter()
                 call(question)
                 timings[name].append((time.perf_counter() - started) * 1000)
@@ -63,6 +72,9 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     ratio50 = percentile(timings["answer"], 0.5) / percentile(timings["floor"], 0.5)
     ratio95 = percentile(timings["answer"], 0.95) / percentile(timings["floor"], 0.95)
     print(f"answer / floor: p50 {ratio50:.2f}x, p95 {ratio95:.2f}x (target: p95 within 2x)")
+    triage50 = percentile(timings["triage"], 0.5) / percentile(timings["floor"], 0.5)
+    triage95 = percentile(timings["triage"], 0.95) / percentile(timings["floor"], 0.95)
+    print(f"triage / floor: p50 {triage50:.2f}x, p95 {triage95:.2f}x")
     return 0
 
 
