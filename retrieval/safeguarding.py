@@ -102,6 +102,10 @@ class DangerNow(BaseModel):
     # may lead with 999 only when the message holds one, and they are what the answer quotes.
     words: dict[str, list[str]] = {}
     combinations: dict[str, Combination] = {}
+    # An event that is over or habitual ("came back", "last tuesday", "every night") is no danger now
+    # unless the message also says it still is (`still`: "right now", "tonight", "still missing").
+    over: list[str] = []
+    still: list[str] = []
 
     @field_validator("words")
     @classmethod
@@ -109,6 +113,11 @@ class DangerNow(BaseModel):
         for patterns in value.values():
             _compile(patterns)
         return value
+
+    @field_validator("over", "still")
+    @classmethod
+    def _valid_list(cls, value: list[str]) -> list[str]:
+        return _compile(value)
 
 
 class Why(BaseModel):
@@ -215,6 +224,8 @@ class SafeguardingRules(BaseModel):
                 for n, c in self.danger_now.combinations.items()
             ],
             "words": [(n, _flags(ps)) for n, ps in self.danger_now.words.items()],
+            "over": _flags(self.danger_now.over),
+            "still": _flags(self.danger_now.still),
             "household": _flags(self.household),
             "family": _flags(self.family_patterns),
             "statutory": _flags(self.statutory),
@@ -263,6 +274,14 @@ class SafeguardingRules(BaseModel):
                     found.append(Evidence(shorten(m.group(0)), name))
                     break
         return found
+
+    def over_in(self, message: str) -> bool:
+        """Whether the message tells of harm that is over or habitual, and nothing still happening."""
+        text = tidy(message)
+        compiled = self._compiled
+        return any(rx.search(text) for rx in compiled["over"]) and not any(
+            rx.search(text) for rx in compiled["still"]
+        )
 
     def danger_words_in(self, message: str) -> list[Evidence]:
         """The words of the message that say when or how danger is now, one per kind."""

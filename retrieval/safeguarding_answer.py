@@ -26,7 +26,9 @@ def leave_out_family(selection: Selection, rules: SafeguardingRules) -> tuple[Se
     kept: dict[str, list[Pick]] = {}
     dropped = 0
     for tier, picks in selection.picks.items():
-        kept[tier] = [p for p in picks if not rules.involves_family(p.text)]
+        # Judged on the words staff will see: a long passage is shown trimmed, and a statutory
+        # service named past the cut does not excuse the call home before it.
+        kept[tier] = [p for p in picks if not rules.involves_family(trim(p.text))]
         dropped += len(picks) - len(kept[tier])
     return replace(selection, picks=kept), dropped
 
@@ -42,8 +44,10 @@ def contact_picks(
     out = []
     for picks in selection.picks.values():
         for pick in picks:
-            text = pick.text
-            if text in shown or not rules.names_contact(text, provision=pick.shown.is_provision):
+            if pick.text in shown:
+                continue
+            text = trim(pick.text)  # as it will be shown
+            if not rules.names_contact(text, provision=pick.shown.is_provision):
                 continue
             if about_home and rules.involves_family(text):
                 continue

@@ -119,8 +119,11 @@ class Triage:
         if not named and judgement.disclosure < settings.route:
             return None
         category = found[0] if named else self._category_of(vector)
-        signs = rules.danger_now_in(text, category)
-        decision = decide(found, judgement, signs, rules.danger_words_in(text), settings, trusted)
+        if rules.over_in(text):  # told of as over: no sign or word of it is danger now
+            signs, words = [], []
+        else:
+            signs, words = rules.danger_now_in(text, category), rules.danger_words_in(text)
+        decision = decide(found, judgement, signs, words, settings, trusted)
         if decision is None:
             return None
         if decision.by_pattern:

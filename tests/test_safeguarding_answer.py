@@ -50,6 +50,23 @@ def test_provisions_that_involve_the_family_are_left_out_and_counted():
     assert [p.shown.id for picks in kept.picks.values() for p in picks] == ["q"]
 
 
+def test_a_long_passage_is_judged_by_the_words_shown_not_by_a_service_named_past_the_cut():
+    long = unit(
+        "l",
+        "Nurture provision for children and families. "
+        + "Calm spaces and routines. " * 40
+        + "Referrals go through the safeguarding team.",
+        tier="none",
+        kind="passage",
+        theme="Long",
+    )
+    assert not RULES.involves_family(long.text)  # the whole passage names a statutory service
+    kept, dropped = leave_out_family(
+        Selection("q", None, {"none": [Pick(long, passages=(Library([long]).passage_of("l"),))]}, []), RULES
+    )
+    assert dropped == 1 and not kept.picks["none"]
+
+
 def test_contacts_are_services_and_ways_to_reach_them_never_the_family_under_a_home_concern():
     found = contact_picks(selection(PARENT, HELPLINE, EARLY_HELP, PROSE, QUIET), RULES, True, shown=set())
     assert [p.shown.id for p in found] == ["e", "h"]  # targeted first, as selected; prose needs a number

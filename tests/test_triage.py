@@ -189,3 +189,23 @@ def test_a_sign_naming_an_unknown_category_is_refused(tmp_path):
     (tmp_path / "safeguarding.yaml").write_text(text, "utf-8")
     with pytest.raises(ProvisionsError, match="lost property"):
         load_rules(Path(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("message", "over"),
+    [
+        ("y8 went missing over the weekend, came back sunday night, won't say where", True),
+        ("y9 girl didnt come back after lunch, phone off", False),
+        ("y6 says dad will hurt mum when he's back from the pub tonight", False),
+        ("did it on friday and dad said walk it off, he can't put weight on it", False),
+        ("looks after her little brother every night till mum gets in", True),
+    ],
+)
+def test_harm_told_of_as_over_is_no_danger_now_unless_the_message_says_it_still_is(message, over):
+    assert RULES.over_in(message) is over
+
+
+def test_an_event_that_is_over_does_not_lead_with_999():
+    message = "y8 went missing from home for 2 nights, came back this morning with a new phone and cash"
+    concern = triage(0.99, immediate=0.9)(message, [0.0])
+    assert concern is not None and not concern.immediate and concern.danger == ()
