@@ -192,6 +192,7 @@ class SafeguardingRules(BaseModel):
     statutory: list[str] = []
     categories: dict[str, Category] = Field(min_length=1)
     not_risk: list[str] = []
+    topics: list[str] = []
     danger_now: DangerNow
 
     @field_validator(
@@ -218,6 +219,7 @@ class SafeguardingRules(BaseModel):
         return {
             "categories": [(n, _flags(c.patterns), _flags(c.unless)) for n, c in self.categories.items()],
             "ordinary": _flags(self.not_risk),
+            "topics": _flags(self.topics),
             "signs": [(n, _flags(s.patterns), _flags(s.unless)) for n, s in self.danger_now.signs.items()],
             "combinations": [
                 (n, set(c.categories), _flags(c.patterns), _flags(c.unless))
@@ -241,7 +243,7 @@ class SafeguardingRules(BaseModel):
         by itself (a child missing now, a child not safe to go home).
         """
         text = tidy(message)
-        if any(rx.search(text) for rx in self._compiled["ordinary"]):
+        if self.ordinary(text):
             return None
         for name, patterns, unless in self._compiled["categories"]:
             if any(rx.search(text) for rx in unless):
@@ -254,6 +256,16 @@ class SafeguardingRules(BaseModel):
             if category:
                 return category, Evidence(sign.words, category)
         return None
+
+    def ordinary(self, message: str) -> bool:
+        """Whether the message reads as an ordinary worry that shares words with harm (`not_risk`),
+        or asks about a harm as a topic (`topics`)."""
+        return self.topic(message) or any(rx.search(tidy(message)) for rx in self._compiled["ordinary"])
+
+    def topic(self, message: str) -> bool:
+        """Whether the message asks about a harm as a subject (a lesson, training, a policy)."""
+        text = tidy(message)
+        return any(rx.search(text) for rx in self._compiled["topics"])
 
     def trusted(self, category: str) -> bool:
         known = self.categories.get(category)

@@ -116,7 +116,7 @@ class Triage:
         judgement = self._judge(text)
         trusted = found is not None and rules.trusted(found[0])
         named = found is not None and judgement.disclosure >= settings.veto
-        if not named and judgement.disclosure < settings.route:
+        if not named and (judgement.disclosure < settings.route or rules.topic(text)):
             return None
         category = found[0] if named else self._category_of(vector)
         if rules.over_in(text):  # told of as over: no sign or word of it is danger now
