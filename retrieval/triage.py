@@ -8,9 +8,11 @@ Two judgements meet here:
   ordinary worry from a disclosure that shares its words.
 
 A pattern match routes unless the classifier is sure it is an ordinary worry;
-the classifier alone routes only when it is sure, and then with the gentler
-lead. 999 leads only when the message itself states a sign of danger now, and
-never when the two judgements disagree.
+the classifier alone routes only when it is sure and the message is not about a
+harm as a topic, and then with the gentler lead. 999 leads only on words of the
+message itself (a named sign of danger now, or a danger word when the classifier
+reads the message as danger now), never when the two judgements disagree, and
+never for harm the message tells of as over.
 """
 
 from __future__ import annotations
