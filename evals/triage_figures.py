@@ -1,6 +1,6 @@
 """Safeguarding figures on a set of messages, through the whole answer: what staff would see.
 
-    .venv/bin/python -m evals.triage_figures tests/data/blind/set-a
+    .venv/bin/python -m evals.triage_figures tests/data/blind/set-c
 
 A set is a folder holding `disclosures.yaml` (each with its category and whether it
 says there is danger now) and `near_misses.yaml` (ordinary worries that share words

@@ -13,8 +13,9 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from ingest.datafile import load_yaml_model
 from retrieval.templates import check_placeholders
@@ -30,6 +31,10 @@ def _compile(patterns: list[str]) -> list[str]:
         except re.error as exc:
             raise ValueError(f"not a valid pattern ({exc}): {pattern[:80]}") from exc
     return patterns
+
+
+# A list of regular expressions, each checked on load so a typo names the file, not a chat.
+Patterns = Annotated[list[str], AfterValidator(_compile)]
 
 
 def _flags(patterns: list[str]) -> list[re.Pattern[str]]:
@@ -59,18 +64,13 @@ class Evidence:
 class Category(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    patterns: list[str] = Field(min_length=1)
-    unless: list[str] = []  # a match with one of these is not this kind of harm
+    patterns: Patterns = Field(min_length=1)
+    unless: Patterns = []  # a match with one of these is not this kind of harm
     home: bool = False  # concerns of this kind are usually about someone at home
     services: str = ""  # words that find the documents' contacts for it (default: `services`)
     # The classifier learnt disclosures, not emergencies: a match of a trusted category is certain
     # (and may lead with 999) however unsure it is, unless it is sure the message is ordinary.
     trusted: bool = False
-
-    @field_validator("patterns", "unless")
-    @classmethod
-    def _valid(cls, value: list[str]) -> list[str]:
-        return _compile(value)
 
 
 class Sign(BaseModel):
@@ -78,14 +78,9 @@ class Sign(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    patterns: list[str] = Field(min_length=1)
-    unless: list[str] = []  # e.g. the event is clearly past or already treated
+    patterns: Patterns = Field(min_length=1)
+    unless: Patterns = []  # e.g. the event is clearly past or already treated
     category: str = ""  # the kind of harm this sign shows by itself, if any
-
-    @field_validator("patterns", "unless")
-    @classmethod
-    def _valid(cls, value: list[str]) -> list[str]:
-        return _compile(value)
 
 
 class Combination(Sign):
@@ -100,24 +95,12 @@ class DangerNow(BaseModel):
     signs: dict[str, Sign] = Field(min_length=1)
     # Broad words that say when or how danger is now ("now", "tonight", "choking"): the classifier
     # may lead with 999 only when the message holds one, and they are what the answer quotes.
-    words: dict[str, list[str]] = {}
+    words: dict[str, Patterns] = {}
     combinations: dict[str, Combination] = {}
     # An event that is over or habitual ("came back", "last tuesday", "every night") is no danger now
     # unless the message also says it still is (`still`: "right now", "tonight", "still missing").
-    over: list[str] = []
-    still: list[str] = []
-
-    @field_validator("words")
-    @classmethod
-    def _valid(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        for patterns in value.values():
-            _compile(patterns)
-        return value
-
-    @field_validator("over", "still")
-    @classmethod
-    def _valid_list(cls, value: list[str]) -> list[str]:
-        return _compile(value)
+    over: Patterns = []
+    still: Patterns = []
 
 
 class Why(BaseModel):
@@ -151,14 +134,14 @@ class ClassifierSettings(BaseModel):
     batch_size: int = Field(16, ge=1, le=256)
     max_tokens: int = Field(96, ge=16, le=512)
     seed: int = 0
-    route: float = Field(0.9, ge=0, le=1)
-    veto: float = Field(0.2, ge=0, le=1)
+    route: float = Field(0.95, ge=0, le=1)
+    veto: float = Field(0.002, ge=0, le=1)
     certain: float = Field(0.5, ge=0, le=1)
-    sure: float = Field(0.97, ge=0, le=1)
+    sure: float = Field(0.95, ge=0, le=1)
     # On its probability that a disclosure says danger is now: with a danger word in the message it
     # leads with 999 at or above `immediate`; below `sign_floor` it overrules a named sign.
     immediate: float = Field(0.5, ge=0, le=1)
-    sign_floor: float = Field(0.05, ge=0, le=1)
+    sign_floor: float = Field(0.02, ge=0, le=1)
     # Inverse regularisation of the category model for concerns no rule names (5-fold CV: 0.73).
     category_strength: float = Field(16.0, gt=0)
 
@@ -185,22 +168,15 @@ class SafeguardingRules(BaseModel):
     left_out: str
     classifier: ClassifierSettings = ClassifierSettings()
     services: str = Field(min_length=3)
-    contact_patterns: list[str] = Field(min_length=1)
-    reach_patterns: list[str] = Field(min_length=1)
-    household: list[str] = Field(min_length=1)
-    family_patterns: list[str] = Field(min_length=1)
-    statutory: list[str] = []
+    contact_patterns: Patterns = Field(min_length=1)
+    reach_patterns: Patterns = Field(min_length=1)
+    household: Patterns = Field(min_length=1)
+    family_patterns: Patterns = Field(min_length=1)
+    statutory: Patterns = []
     categories: dict[str, Category] = Field(min_length=1)
-    not_risk: list[str] = []
-    topics: list[str] = []
+    not_risk: Patterns = []
+    topics: Patterns = []
     danger_now: DangerNow
-
-    @field_validator(
-        "contact_patterns", "reach_patterns", "household", "family_patterns", "statutory", "not_risk"
-    )
-    @classmethod
-    def _patterns(cls, value: list[str]) -> list[str]:
-        return _compile(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> SafeguardingRules:
@@ -251,9 +227,8 @@ class SafeguardingRules(BaseModel):
             for rx in patterns:
                 if m := rx.search(text):
                     return name, Evidence(shorten(m.group(0)), name)
-        for sign in self.danger_now_in(text, None):
-            category = self.danger_now.signs[sign.what].category if sign.what in self.danger_now.signs else ""
-            if category:
+        for sign in self.danger_now_in(text, None):  # without a category, no combination: signs only
+            if category := self.danger_now.signs[sign.what].category:
                 return category, Evidence(sign.words, category)
         return None
 
@@ -273,19 +248,10 @@ class SafeguardingRules(BaseModel):
 
     def danger_now_in(self, message: str, category: str | None) -> list[Evidence]:
         """The signs of danger right now that the message itself states, with their words."""
-        text = tidy(message)
-        found = []
         compiled = self._compiled
-        groups = [(n, ps, un) for n, ps, un in compiled["signs"]]
+        groups = list(compiled["signs"])
         groups += [(n, ps, un) for n, cats, ps, un in compiled["combinations"] if category in cats]
-        for name, patterns, unless in groups:
-            if any(rx.search(text) for rx in unless):
-                continue
-            for rx in patterns:
-                if m := rx.search(text):
-                    found.append(Evidence(shorten(m.group(0)), name))
-                    break
-        return found
+        return _first_in_each(tidy(message), groups)
 
     def over_in(self, message: str) -> bool:
         """Whether the message tells of harm that is over or habitual, and nothing still happening."""
@@ -297,14 +263,7 @@ class SafeguardingRules(BaseModel):
 
     def danger_words_in(self, message: str) -> list[Evidence]:
         """The words of the message that say when or how danger is now, one per kind."""
-        text = tidy(message)
-        found = []
-        for name, patterns in self._compiled["words"]:
-            for rx in patterns:
-                if m := rx.search(text):
-                    found.append(Evidence(shorten(m.group(0)), name))
-                    break
-        return found
+        return _first_in_each(tidy(message), [(n, ps, []) for n, ps in self._compiled["words"]])
 
     def about_home(self, message: str, category: str) -> bool:
         """Whether the concern is about someone in the child's household."""
@@ -329,6 +288,17 @@ class SafeguardingRules(BaseModel):
         if any(rx.search(text) for rx in compiled["reach"]):
             return True
         return provision and any(rx.search(text) for rx in compiled["contact"])
+
+
+def _first_in_each(text: str, groups: list[tuple[str, list, list]]) -> list[Evidence]:
+    """For each (name, patterns, unless) group that no `unless` rules out, its first match's words."""
+    found = []
+    for name, patterns, unless in groups:
+        if any(rx.search(text) for rx in unless):
+            continue
+        if m := next((m for rx in patterns if (m := rx.search(text))), None):
+            found.append(Evidence(shorten(m.group(0)), name))
+    return found
 
 
 def load_rules(prompts_dir: Path) -> SafeguardingRules:

@@ -54,7 +54,7 @@ _LIGHT = frozenset(
         "doesn't doesnt don't dont didn't didnt won't wont can't cant wasn't wasnt haven't havent "
         "girl girls boy boys lad lads pupil pupils child children kid kids student students son daughter "
         "school class lesson lessons staff teacher ta tutor form nursery reception primary secondary sixth "
-        "ks1 ks2 ks3 ks4 lot lots now not no yes ok okay",
+        "ks1 ks2 ks3 ks4 lots now not no yes ok okay",
     )
 )
 
