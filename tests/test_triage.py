@@ -174,12 +174,13 @@ def test_thresholds_out_of_order_are_refused():
         ClassifierSettings(veto=0.6, certain=0.5)
 
 
-def test_a_bad_pattern_names_the_file(tmp_path):
+@pytest.mark.parametrize("key", ["not_risk", "topics"])
+def test_a_bad_pattern_names_the_file(tmp_path, key):
     text = (PROJECT_ROOT / "prompts" / "safeguarding.yaml").read_text(encoding="utf-8")
-    (tmp_path / "safeguarding.yaml").write_text(
-        text.replace("not_risk:", "not_risk:\n  - '(unclosed'"), "utf-8"
-    )
-    with pytest.raises(ProvisionsError, match=r"(?s)safeguarding\.yaml.*unclosed"):
+    bad = text.replace(f"\n{key}:\n", f"\n{key}:\n  - '(unclosed'\n", 1)
+    assert bad != text
+    (tmp_path / "safeguarding.yaml").write_text(bad, "utf-8")
+    with pytest.raises(ProvisionsError, match=rf"(?s)safeguarding\.yaml: {key}.*unclosed"):
         load_rules(Path(tmp_path))
 
 
