@@ -2,9 +2,14 @@
 
 - "tutorial": the LangChain tutorial pipeline: the raw files split by
   RecursiveCharacterTextSplitter (1000/200), the same embedding model, Chroma
-  similarity search, top 10.
+  similarity search.
 - "bm25": Okapi BM25 (rank-bm25, the library LangChain's BM25Retriever wraps)
-  over the same chunks, top 10.
+  over the same chunks.
+
+Each returns its best chunks until they fill the scoring budget
+(`evals.score.within_budget`): at least ten, as chunks are at most 1000
+characters. A fixed top 10 would stop near 8,500 characters while the project's
+sources reach the 10,000 judged, so the baselines would be judged on less text.
 
 Neither composes suggestions or abstains: they are judged on their ranked
 sources only. Both return the same answer shape as the project.
@@ -15,9 +20,11 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from evals.score import within_budget
 from ingest.loaders import find_documents, load_pages
 
 if TYPE_CHECKING:
@@ -47,6 +54,21 @@ def tutorial_chunks(corpus_dir: Path, *, max_bytes: int) -> list[Document]:
     return chunks
 
 
+def filling_budget(search: Callable[[int], list[Document]]) -> list[Document]:
+    """The best chunks `search(k)` ranks, as many as fill the scoring budget.
+
+    Asks for TOP_K first and doubles k while every chunk returned still fits,
+    since a vector store answers for a fixed k.
+    """
+    k = TOP_K
+    while True:
+        found = search(k)
+        kept = within_budget(found, lambda chunk: chunk.page_content)
+        if len(kept) < len(found) or len(found) < k:
+            return kept
+        k *= 2
+
+
 def _answer(chunks: list[Document]) -> dict:
     return {
         "status": "answered",
@@ -73,7 +95,7 @@ class TutorialBaseline:
         log.info("tutorial baseline: %d chunks embedded", len(chunks))
 
     def answer(self, question: str) -> dict:
-        return _answer(self._store.similarity_search(question, k=TOP_K))
+        return _answer(filling_budget(lambda k: self._store.similarity_search(question, k=k)))
 
 
 def tokens(text: str) -> list[str]:
@@ -94,5 +116,5 @@ class BM25Baseline:
 
     def answer(self, question: str) -> dict:
         scores = self._bm25.get_scores(tokens(question))
-        best = sorted(range(len(scores)), key=lambda i: -scores[i])[:TOP_K]
-        return _answer([self._chunks[i] for i in best])
+        ranked = sorted(range(len(scores)), key=lambda i: -scores[i])
+        return _answer(filling_budget(lambda k: [self._chunks[i] for i in ranked[:k]]))

@@ -17,12 +17,35 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from evals.cases import load_cases
 from evals.metrics import percentile
 from evals.suite import DEFAULT_CASES
 from ingest.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+
+def search_floor(settings: Settings, embeddings: Embeddings) -> Callable[[str], None]:
+    """The floor for a question: one query embedding and one vector search in the served index.
+
+    `provisions eval` times it beside every project answer too (`evals.suite`).
+    """
+    from ingest.store import IndexLocation, get_collection, persistent_client
+
+    collection = get_collection(
+        persistent_client(IndexLocation(settings.index_dir).require_current()), settings.collection
+    )
+
+    def floor(question: str) -> None:
+        vector = embeddings.embed_query(question)
+        collection.query(query_embeddings=[vector], n_results=settings.candidates)
+
+    return floor
 
 
 def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
@@ -31,20 +54,14 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     parser.add_argument("--cases", type=Path, action="append", help="cases file or folder")
     args = parser.parse_args(argv)
 
-    from ingest.store import IndexLocation, get_collection, make_embeddings, persistent_client
+    from ingest.store import make_embeddings
     from retrieval.service import AnswerService
 
     settings = settings or get_settings()
     embeddings = make_embeddings(settings)
     service = AnswerService.from_settings(settings, embeddings)
-    collection = get_collection(
-        persistent_client(IndexLocation(settings.index_dir).require_current()), settings.collection
-    )
+    floor = search_floor(settings, embeddings)
     questions = [c.question for c in load_cases(args.cases or [DEFAULT_CASES])]
-
-    def floor(question: str) -> None:
-        vector = embeddings.embed_query(question)
-        collection.query(query_embeddings=[vector], n_results=settings.candidates)
 
     vectors = {q: embeddings.embed_query(q) for q in questions}
 

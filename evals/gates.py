@@ -50,23 +50,32 @@ class GateResult:
     system: str
     bound: str
     value: float | None
-    passed: bool | None  # None: the cases run measure nothing for this metric
+    passed: bool | None  # None: a pending gate's metric that these cases do not measure
     enforced: bool
     pending: str = ""
+    message: str = ""
 
     def to_json(self) -> dict:
         return self.__dict__.copy()
 
 
+UNMEASURED = "not measured by these cases"
+
+
 def check_gates(run_json: dict, gates: dict[str, Gate]) -> list[GateResult]:
+    """Each gate's verdict. An enforced gate with no value fails: a gate that cannot
+    be checked must not pass a run unnoticed (a renamed metric, a system not run)."""
     results = []
     for metric, gate in gates.items():
         value = run_json["systems"].get(gate.system, {}).get("aggregates", {}).get(metric)
+        enforced, message = not gate.pending, ""
         if gate.min is not None:
             bound, passed = f"≥ {gate.min}", None if value is None else value >= gate.min
         else:
             bound, passed = f"≤ {gate.max}", None if value is None else value <= gate.max
-        results.append(GateResult(metric, gate.system, bound, value, passed, not gate.pending, gate.pending))
+        if passed is None and enforced:
+            passed, message = False, f"{metric} of {gate.system} was {UNMEASURED}"
+        results.append(GateResult(metric, gate.system, bound, value, passed, enforced, gate.pending, message))
     return results
 
 

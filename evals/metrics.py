@@ -1,20 +1,26 @@
 """Aggregate question scores into the figures evaluators compare. Pure.
 
-Ranking metrics come from ir-measures (trec_eval underneath): each expected
-provision is a relevant item, graded so that the first-listed matters most,
-and each ranked source becomes the provisions it finds first (or one
-irrelevant item). Cut-offs count sources, not provisions, so a passage that
-happens to hold three provisions is still one of the ten.
+Recall and MRR come from ir-measures (trec_eval underneath): each expected
+provision is a relevant item and each ranked source becomes the provisions it
+finds first (or one irrelevant item). Cut-offs count sources, not provisions,
+so a passage that happens to hold three provisions is still one of the ten.
+
+nDCG@10 is computed here (`ndcg`), because trec_eval would give each of those
+three provisions a rank of its own and push every later source down: each
+provision's gain (graded, so that the first listed matters most) is discounted
+by the rank of the source, in the ranked and budgeted list, where it is first
+found.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 import ir_measures
-from ir_measures import RR, R, nDCG
+from ir_measures import RR, R
 
 from evals.score import QuestionScore
 
@@ -38,6 +44,8 @@ METRICS: dict[str, tuple[bool, str]] = {
     "safeguarding_false_alarm_rate": (False, "Safeguarding false alarms"),
     "latency_p50_ms": (False, "Latency p50 (ms)"),
     "latency_p95_ms": (False, "Latency p95 (ms)"),
+    "latency_floor_p95_ms": (False, "Latency floor p95 (ms): one embedding, one search"),
+    "latency_p95_ratio": (False, "Latency p95 / floor p95"),
 }
 
 
@@ -52,11 +60,39 @@ def _qrels_and_runs(scores: Sequence[QuestionScore], cutoff: int | None):
     return qrels, run
 
 
+def ndcg(source_matches: Sequence[Sequence[int]], n_expected: int, cutoff: int = 10) -> float:
+    """nDCG@cutoff by source rank: provision i has gain n - i, discounted by log2(1 + r).
+
+    r is the rank (from 1) of the source where provision i is first found, in the
+    ranked, budgeted list; i counts from 0 in the case's order, so the first
+    listed gains most. The ideal is trec_eval's: the provisions one per rank, the
+    first listed first. A source holding several provisions can beat that ideal,
+    so the figure is capped at 1.0: such a list is as good as the ideal one.
+    """
+    if not n_expected:
+        return 0.0
+    dcg = sum(
+        (n_expected - i) / math.log2(rank + 1)
+        for rank, hits in enumerate(source_matches[:cutoff], start=1)
+        for i in hits
+    )
+    ideal = sum((n_expected - i) / math.log2(i + 2) for i in range(min(n_expected, cutoff)))
+    return min(1.0, dcg / ideal)
+
+
 def ranking_per_question(scores: Sequence[QuestionScore]) -> dict[str, dict[str, float]]:
     """recall@5, recall@10, mrr and ndcg@10 per question with expected provisions; 0 when nothing ranked."""
     judged = [s for s in scores if s.n_expected]
-    out = {s.case_id: {"recall@5": 0.0, "recall@10": 0.0, "mrr": 0.0, "ndcg@10": 0.0} for s in judged}
-    for cutoff, measures in ((5, {"recall@5": R @ 1000}), (10, {"recall@10": R @ 1000, "ndcg@10": nDCG})):
+    out = {
+        s.case_id: {
+            "recall@5": 0.0,
+            "recall@10": 0.0,
+            "mrr": 0.0,
+            "ndcg@10": ndcg(s.source_matches, s.n_expected),
+        }
+        for s in judged
+    }
+    for cutoff, measures in ((5, {"recall@5": R @ 1000}), (10, {"recall@10": R @ 1000})):
         qrels, run = _qrels_and_runs(judged, cutoff)
         _fill(out, measures, qrels, run)
     qrels, run = _qrels_and_runs(judged, None)
@@ -107,6 +143,8 @@ def aggregate(
     in_scope = [s for s in scores if s.expected_status == "answered"]
     alarms = [s for s in scores if s.expected_status == "safeguarding"]
     latencies = [s.latency_ms for s in scores]
+    p95 = percentile(latencies, 0.95)
+    floor_p95 = percentile([s.floor_ms for s in scores if s.floor_ms is not None], 0.95)
     return {
         "recall@5": _mean(q["recall@5"] for q in per_q),
         "recall@10": _mean(q["recall@10"] for q in per_q),
@@ -132,7 +170,10 @@ def aggregate(
             len(scores) - len(alarms),
         ),
         "latency_p50_ms": _round(percentile(latencies, 0.50)),
-        "latency_p95_ms": _round(percentile(latencies, 0.95)),
+        "latency_p95_ms": _round(p95),
+        "latency_floor_p95_ms": _round(floor_p95),
+        # A ratio to a floor timed in the same run holds on any machine; milliseconds do not.
+        "latency_p95_ratio": round(p95 / floor_p95, 2) if p95 is not None and floor_p95 else None,
     }
 
 

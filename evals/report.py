@@ -18,7 +18,7 @@ CHART_METRICS = ("recall@5", "recall@10", "mrr", "ndcg@10", "all_found@10", "abs
 def _fmt(value: float | None, metric: str = "") -> str:
     if value is None:
         return "–"
-    if metric.startswith("latency") or metric == "suggestions_mean":
+    if metric.endswith("_ms") or metric == "suggestions_mean":
         return f"{value:.1f}" if value < 100 else f"{value:.0f}"
     return f"{value:.2f}"
 
@@ -62,6 +62,8 @@ def gates_table(gates: list[dict]) -> str:
     for g in gates:
         if g["passed"] is None:
             verdict = "not measured by these cases"
+        elif g.get("message"):
+            verdict = "FAIL: not measured by these cases"
         elif not g["enforced"]:
             verdict = f"pending ({g['pending']}): {'pass' if g['passed'] else 'fail'}"
         else:

@@ -2,28 +2,56 @@
 
 Retrieval is judged on the ranked `sources`, cut to a character budget so that
 returning long passages cannot win; what staff see is judged on `suggestions`.
+The budget is counted in normalised characters (what matching reads), the same
+for every system, so that Markdown links or PDF spacing spend none of it; the
+baselines fill it as the project may (see `within_budget`).
 A passage or suggestion matches an expected provision when it contains the
 provision's quote, both normalised (see `evals.cases.normalise`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import TypeVar
 
 from evals.cases import Case, normalise
 
 SOURCE_BUDGET_CHARS = 10_000
 
+T = TypeVar("T")
+
+
+def budget_chars(text: str) -> int:
+    """What a text spends of the budget: its length once normalised."""
+    return len(normalise(text))
+
 
 def budgeted(texts: Sequence[str], budget: int = SOURCE_BUDGET_CHARS) -> list[str]:
-    """The ranked texts cut where their running length reaches `budget`."""
+    """The ranked texts, normalised, cut where their running length reaches `budget`."""
     kept, used = [], 0
     for text in texts:
         if used >= budget:
             break
-        kept.append(text[: budget - used])
+        kept.append(normalise(text)[: budget - used])
         used += len(kept[-1])
+    return kept
+
+
+def within_budget(
+    ranked: Iterable[T], text: Callable[[T], str], budget: int = SOURCE_BUDGET_CHARS
+) -> list[T]:
+    """The leading items whose texts reach `budget`, counted as `budgeted` counts them.
+
+    A retriever that stops short of the budget is judged on less text than one
+    that fills it; the baselines return this many so that all compare on equal text.
+    """
+    kept, used = [], 0
+    for item in ranked:
+        if used >= budget:
+            break
+        kept.append(item)
+        used += budget_chars(text(item))
     return kept
 
 
@@ -52,6 +80,8 @@ class QuestionScore:
     latency_ms: float
     n_expected: int
     n_avoid: int = 0
+    # one query embedding and one vector search for the same question, timed beside the answer
+    floor_ms: float | None = None
     # per ranked source (within budget): expected-provision indexes first found there
     source_matches: list[list[int]] = field(default_factory=list)
     suggestions_shown: int | None = None
@@ -87,7 +117,9 @@ class QuestionScore:
         return data
 
 
-def score_answer(case: Case, answer: dict, latency_ms: float, *, judges_suggestions: bool) -> QuestionScore:
+def score_answer(
+    case: Case, answer: dict, latency_ms: float, *, judges_suggestions: bool, floor_ms: float | None = None
+) -> QuestionScore:
     """How one answer (the JSON every front end shows) measures up to its case."""
     keys = [q.key for q in case.expected]
     sources = answer.get("sources", [])
@@ -101,6 +133,7 @@ def score_answer(case: Case, answer: dict, latency_ms: float, *, judges_suggesti
         latency_ms=round(latency_ms, 2),
         n_expected=len(keys),
         n_avoid=len(case.avoid),
+        floor_ms=None if floor_ms is None else round(floor_ms, 2),
         source_matches=ranked_matches(budgeted([s.get("text", "") for s in sources]), keys),
         error=answer.get("error", ""),
     )

@@ -29,12 +29,14 @@ DEFAULT_REFERENCE = EVALS_DIR / "reference-run.json"
 
 
 def build_systems(settings: Settings, embeddings: Embeddings, *, baselines: bool = True) -> list[System]:
-    """The project on the served index, and the two baselines over the raw corpus."""
+    """The project on the served index (with its latency floor), and the two baselines over the raw corpus."""
     from evals.baselines import BM25Baseline, TutorialBaseline, tutorial_chunks
+    from evals.bench_latency import search_floor
     from ingest.store import ephemeral_client
     from retrieval.service import AnswerService
 
-    systems: list[System] = [ProjectSystem(AnswerService.from_settings(settings, embeddings))]
+    service = AnswerService.from_settings(settings, embeddings)
+    systems: list[System] = [ProjectSystem(service, floor=search_floor(settings, embeddings))]
     if baselines:
         chunks = tutorial_chunks(settings.corpus_dir, max_bytes=settings.max_file_bytes)
         systems.append(TutorialBaseline(chunks, embeddings, ephemeral_client()))
@@ -49,16 +51,31 @@ class Outcome:
     regressions: list[dict]
     compared_with: str | None
     out_dir: Path
+    regressions_allowed: bool = False
 
     @property
     def failed(self) -> list[GateResult]:
         return gates_failed(self.gates)
 
+    @property
+    def regressed(self) -> bool:
+        """Questions got worse than the earlier run and nobody accepted it: fails the run, as a gate does."""
+        return bool(self.regressions) and not self.regressions_allowed
+
 
 def write_outputs(
-    run: EvalRun, out_dir: Path, *, gates_path: Path | None, compare_with: Path | None
+    run: EvalRun,
+    out_dir: Path,
+    *,
+    gates_path: Path | None,
+    compare_with: Path | None,
+    allow_regressions: bool = False,
 ) -> Outcome:
-    """run.json, report.html, the RAGAS and DeepEval exports, and the verdicts."""
+    """run.json, report.html, the RAGAS and DeepEval exports, and the verdicts.
+
+    `allow_regressions` reports questions that got worse without failing the run
+    (`--allow-regressions`, or `--save-reference`, which accepts them as the new reference).
+    """
     data = run.to_json()
     gates = check_gates(data, load_gates(gates_path)) if gates_path else []
     data["gates"] = [g.to_json() for g in gates]
@@ -71,6 +88,7 @@ def write_outputs(
         compared = str(compare_with)
     worse = regressions(previous, data) if previous else []
     data["regressions"] = worse
+    data["regressions_allowed"] = allow_regressions
     data["compared_with"] = compared
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -84,4 +102,4 @@ def write_outputs(
             encoding="utf-8",
         )
     log.info("eval outputs written to %s", out_dir)
-    return Outcome(data, gates, worse, compared, out_dir)
+    return Outcome(data, gates, worse, compared, out_dir, allow_regressions)

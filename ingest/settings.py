@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     pdf_memory_mb: int = Field(1024, ge=64)
     max_question_chars: int = Field(1000, ge=10)
 
+    # The relevance judge decides what is suggested and whether anything answers (issue 12);
+    # off, the searches' own scores decide, as before it. Its examples: empty means
+    # relevance_examples.yaml in the prompts folder.
+    relevance_judge: bool = True
+    relevance_examples_file: Path | None = None
+
     # Staff words mapped to the documents' words; empty means vocabulary.yaml in the corpus folder.
     vocabulary_file: Path | None = None
     # The user's local authority: its services rank first; other councils' are labelled.
@@ -93,6 +99,10 @@ class Settings(BaseSettings):
     @property
     def feedback_path(self) -> Path:
         return self.feedback_file or self.index_dir.parent / "feedback.sqlite3"
+
+    @property
+    def relevance_examples_path(self) -> Path:
+        return self.relevance_examples_file or self.prompts_dir / "relevance_examples.yaml"
 
     @property
     def vocabulary_path(self) -> Path:

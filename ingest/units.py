@@ -110,5 +110,10 @@ def embedding_text(unit: Unit) -> str:
     A provision line alone ("Spaces that promote relaxation and calm.") says
     little; its theme ("The sensory environment") says what it is for.
     """
-    context = " › ".join(part for part in (unit.area, unit.theme) if part)
-    return f"{context}: {plain_text(unit.text)}" if context else plain_text(unit.text)
+    return in_context(unit.area, unit.theme, unit.text)
+
+
+def in_context(area: str, theme: str, text: str) -> str:
+    """A text as embedded: `area › theme: words`, so that stored and example texts read alike."""
+    context = " › ".join(part for part in (area, theme) if part)
+    return f"{context}: {plain_text(text)}" if context else plain_text(text)

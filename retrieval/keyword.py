@@ -12,6 +12,7 @@ import re
 import threading
 from typing import Any
 
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
@@ -64,13 +65,17 @@ class KeywordRetriever(BaseRetriever):
             raise ValueError("keyword search needs at least one unit")
         self._bm25 = BM25Okapi([tokens(searchable(d.page_content, d.metadata)) for d in self.documents])
 
+    def scores(self, query: str) -> np.ndarray:
+        """The BM25 score of every document for `query`, in the order of `documents`."""
+        query_tokens = tokens(query)
+        if not query_tokens:
+            return np.zeros(len(self.documents))
+        return np.asarray(self._bm25.get_scores(query_tokens))
+
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
     ) -> list[Document]:
-        query_tokens = tokens(query)
-        if not query_tokens:
-            return []
-        scores = self._bm25.get_scores(query_tokens)
+        scores = self.scores(query)
         best = sorted((i for i in range(len(scores)) if scores[i] > 0), key=lambda i: -scores[i])
         return [
             Document(

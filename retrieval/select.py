@@ -54,6 +54,11 @@ class SelectionPolicy(BaseModel):
     theme_share: float = Field(0.5, ge=0, description="how much a provision borrows from its theme's rank")
     dense_floor: float = Field(0.85, ge=0, le=1, description="share of the best similarity to be suggested")
     keyword_floor: float = Field(0.3, ge=0, le=1, description="share of the best BM25 score to be suggested")
+    # With the relevance judge (retrieval/relevance.py): probabilities that anything answers the
+    # question, and that a passage is on point.
+    answer_floor: float = Field(0.7, ge=0, le=1, description="below this probability, nothing is covered")
+    show_floor: float = Field(0.25, ge=0, le=1, description="probability a provision needs to be suggested")
+    relevance_weight: float = Field(2.0, ge=0, description="weight of the judge's ranking in the fusion")
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,7 @@ class Selection:
         return any(self.picks.values())
 
 
-def _key(text: str) -> str:
+def same_words(text: str) -> str:
     # Only case, spacing and the closing mark may differ: anything more and the
     # suggestion shown would not stand word for word in every passage it cites.
     return " ".join(text.casefold().split()).rstrip(_END_PUNCTUATION)
@@ -109,7 +114,7 @@ def fuse(rankings: Sequence[Sequence[str]], weights: Sequence[float], k: int = 6
     return dict(scores)
 
 
-def _unit_weight(unit: Candidate, policy: SelectionPolicy, phase: str | None, council: str | None) -> float:
+def unit_weight(unit: Candidate, policy: SelectionPolicy, phase: str | None, council: str | None) -> float:
     weight = 1.0
     marked = decode_phases(unit.metadata.get("phase", ""))
     if phase and marked:
@@ -142,7 +147,7 @@ def _covered(
     )
 
 
-def _rank_passages(
+def rank_passages(
     library: Library, unit_scores: dict[str, float], policy: SelectionPolicy
 ) -> list[tuple[Passage, float]]:
     by_passage: dict[str, list[float]] = defaultdict(list)
@@ -180,11 +185,11 @@ def select(
         policy.rrf_k,
     )
     unit_scores = {
-        uid: score * _unit_weight(library.units[uid], policy, phase, council)
+        uid: score * unit_weight(library.units[uid], policy, phase, council)
         for uid, score in fused.items()
         if uid in library.units
     }
-    ranked = _rank_passages(library, unit_scores, policy)
+    ranked = rank_passages(library, unit_scores, policy)
     # Suggestions need a search that is fairly sure: each search's long tail drifts
     # off the point (the small embedding model on loose words, BM25 on one shared word).
     eligible = _near_best(dense, policy.dense_floor) | _near_best(keyword, policy.keyword_floor)
@@ -221,7 +226,7 @@ def _provisions(
     scored.sort(key=lambda t: t[0], reverse=True)
     groups: dict[str, list[tuple[Candidate, Passage]]] = {}
     for _, unit, passage in scored:
-        groups.setdefault(_key(unit.text), []).append((unit, passage))
+        groups.setdefault(same_words(unit.text), []).append((unit, passage))
     return list(groups.values())
 
 

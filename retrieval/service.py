@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from collections.abc import Callable
+from functools import partial
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
+import numpy as np
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
@@ -27,10 +30,16 @@ from ingest.store import (
     persistent_client,
 )
 from retrieval.compose import compose
+from retrieval.judged_select import select_judged
 from retrieval.keyword import KeywordRetriever
 from retrieval.library import Library
 from retrieval.phase import PHASES, question_phase
 from retrieval.query_vectors import QueryVectors
+from retrieval.relevance import Relevance
+from retrieval.relevance_examples import load_relevance_examples
+from retrieval.relevance_judge import RelevanceJudge
+from retrieval.relevance_train import TrainingSettings
+from retrieval.relevance_train import load_or_train as load_or_train_judge
 from retrieval.retriever import UnitRetriever
 from retrieval.safeguarding import SafeguardingRules, load_rules
 from retrieval.safeguarding_answer import compose_safeguarding, contact_picks, leave_out_family
@@ -73,19 +82,20 @@ def build_search(
     library: Library,
     vocabulary: Vocabulary,
     policy: SelectionPolicy,
+    judge: Callable[[str], Relevance] | None = None,
 ) -> Runnable:
-    """question → staff words expanded → dense and keyword search in parallel → the selection."""
+    """question → staff words expanded → dense and keyword search in parallel → the selection.
+
+    With a `judge` (question → probability on point per unit, and of any answer), it decides what is suggested
+    and whether anything answers; without one, the searches' own scores do (as before issue 12).
+    """
 
     def choose(x: dict) -> Selection:
-        return select(
-            x["question"],
-            to_candidates(x["dense"]),
-            to_candidates(x["keyword"], "keyword_score"),
-            library,
-            policy,
-            x["phase"],
-            x["council"],
-        )
+        found = to_candidates(x["dense"]), to_candidates(x["keyword"], "keyword_score")
+        if judge is None:
+            return select(x["question"], *found, library, policy, x["phase"], x["council"])
+        relevance = judge(x["question"])
+        return select_judged(x["question"], *found, library, policy, relevance, x["phase"], x["council"])
 
     query = itemgetter("query")
     return (
@@ -95,12 +105,14 @@ def build_search(
     ).with_config(run_name="provision_search")
 
 
-def read_units(collection: chromadb.Collection) -> list[Document]:
-    got = collection.get(include=["documents", "metadatas"])
-    return [
+def read_units(collection: chromadb.Collection) -> tuple[list[Document], np.ndarray]:
+    """Every stored unit, and its stored vector (row for row)."""
+    got = collection.get(include=["documents", "metadatas", "embeddings"])
+    docs = [
         Document(page_content=text, id=uid, metadata=meta)
         for uid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
     ]
+    return docs, np.asarray(got["embeddings"], dtype=np.float32)
 
 
 class AnswerService:
@@ -121,7 +133,7 @@ class AnswerService:
             embedding_function=self._vectors,
             create_collection_if_not_exists=False,
         )
-        units = read_units(collection)
+        units, vectors = read_units(collection)
         if not units:
             raise IndexNotReadyError("the index holds no units: run `provisions ingest` first")
         library = Library(to_candidates(units))
@@ -137,12 +149,19 @@ class AnswerService:
         self.templates = load_templates(settings.prompts_dir)
         self.safeguarding = load_rules(settings.prompts_dir)
         self.triage = make_triage(settings, embeddings, self.safeguarding)
+        keyword = KeywordRetriever(documents=units, k=settings.candidates)
+        self.judge = (
+            make_judge(settings, embeddings, library, to_candidates(units), vectors, keyword)
+            if settings.relevance_judge
+            else None
+        )
         self.search = build_search(
             UnitRetriever(vectorstore=store, k=settings.candidates),
-            KeywordRetriever(documents=units, k=settings.candidates),
+            keyword,
             library,
             self.vocabulary,
             policy,
+            (lambda q: self.judge(q, self._vectors.embed_query(q))) if self.judge else None,
         )
 
     @classmethod
@@ -203,6 +222,32 @@ class AnswerService:
         return compose_safeguarding(
             answer, concern, contacts, left_out, rules, self.templates, inputs["council"]
         )
+
+
+def make_judge(
+    settings: Settings,
+    embeddings: Embeddings,
+    library: Library,
+    units: list[Candidate],
+    vectors: np.ndarray,
+    keyword: KeywordRetriever,
+) -> RelevanceJudge:
+    """The relevance judge over this index, trained from the examples on first use (about a minute)."""
+    examples = load_relevance_examples(settings.relevance_examples_path)
+    model_id = model_identity(model_path(settings))
+    embed = partial(
+        cached_vectors, embed=embeddings.embed_documents, folder=settings.cache_dir, model_id=model_id
+    )
+    model = load_or_train_judge(examples, embed, model_id, TrainingSettings(), settings.cache_dir)
+    # `units`, `vectors` and the keyword scores share one order: the index's.
+    groups = [library.passage_of(u.id).id for u in units]
+    judge = RelevanceJudge(model, units, vectors, groups, keyword.scores)
+    log.info(
+        "relevance judge ready: %d of %d example questions name stored units",
+        judge.known,
+        len(model.on_point),
+    )
+    return judge
 
 
 def make_triage(settings: Settings, embeddings: Embeddings, rules: SafeguardingRules) -> Triage:

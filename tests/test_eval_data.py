@@ -9,8 +9,8 @@ import pytest
 
 from evals.cases import EvalDataError, load_cases, missing_quotes
 from evals.gates import check_gates, gates_failed, load_gates, regressions
-from evals.report import deepeval_rows, question_table, ragas_rows, render_html, summary_table
-from evals.suite import DEFAULT_CASES
+from evals.report import deepeval_rows, gates_table, question_table, ragas_rows, render_html, summary_table
+from evals.suite import DEFAULT_CASES, DEFAULT_GATES, write_outputs
 from ingest.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.unit
@@ -127,9 +127,30 @@ def test_gates_pass_fail_pending_and_unmeasured(tmp_path):
         "recall@10": (False, True),
         "latency_p95_ms": (True, True),
         "safeguarding_recall": (False, False),
-        "abstention_recall": (None, True),
+        "abstention_recall": (False, True),
     }
-    assert [r.metric for r in gates_failed(results)] == ["recall@10"]
+    assert [r.metric for r in gates_failed(results)] == ["recall@10", "abstention_recall"]
+
+
+def test_an_enforced_gate_on_a_metric_with_no_value_fails_and_says_why(tmp_path):
+    gates = load_gates(
+        write(
+            tmp_path / "g.yaml",
+            "gates:\n  abstention_recall: {min: 0.5}\n  mrr: {min: 0.5, pending: later}\n",
+        )
+    )
+    unmeasured, pending = check_gates(run_json(), gates)
+    assert (unmeasured.passed, unmeasured.enforced) == (False, True)
+    assert unmeasured.message == "abstention_recall of project was not measured by these cases"
+    assert gates_failed([unmeasured, pending]) == [unmeasured]
+    assert pending.passed is None and not pending.message  # reported, never enforced
+    assert "FAIL: not measured by these cases" in gates_table([unmeasured.to_json()])
+
+
+def test_the_latency_gate_is_a_ratio_to_the_floor_not_milliseconds():
+    gates = load_gates(DEFAULT_GATES)
+    assert "latency_p95_ms" not in gates
+    assert gates["latency_p95_ratio"].max == 4.0 and not gates["latency_p95_ratio"].pending
 
 
 @pytest.mark.parametrize(
@@ -236,3 +257,49 @@ def test_the_readme_example_case_is_valid_and_quotes_the_corpus(tmp_path):
     example = readme.split("**Adding cases.**", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     cases = load_cases([write(tmp_path / "example.yaml", example)])
     assert missing_quotes(cases, PROJECT_ROOT / "corpus") == []
+
+
+def _worse_than_before(run, tmp_path: Path) -> Path:
+    earlier = run.to_json()
+    earlier["systems"]["project"]["questions"][0]["mrr"] = 2.0  # better than any run can be
+    return write(tmp_path / "earlier.json", json.dumps(earlier))
+
+
+def test_questions_that_got_worse_fail_the_run(small_run, tmp_path, capsys):
+    from ui.eval_cli import EXIT_FAILED, exit_status
+
+    _, run = small_run
+    outcome = write_outputs(
+        run, tmp_path / "out", gates_path=None, compare_with=_worse_than_before(run, tmp_path)
+    )
+    assert outcome.regressed and not outcome.failed
+    assert exit_status(outcome) == EXIT_FAILED
+    err = capsys.readouterr().err
+    assert "1 question(s) got worse" in err and "--save-reference" in err and "--allow-regressions" in err
+
+
+def test_questions_that_got_worse_are_reported_without_failing_when_allowed(small_run, tmp_path):
+    from ui.eval_cli import EXIT_OK, exit_status
+
+    _, run = small_run
+    earlier = _worse_than_before(run, tmp_path)
+    outcome = write_outputs(
+        run, tmp_path / "out", gates_path=None, compare_with=earlier, allow_regressions=True
+    )
+    assert outcome.regressions and not outcome.regressed
+    assert exit_status(outcome) == EXIT_OK
+    saved = json.loads((tmp_path / "out" / "run.json").read_text("utf-8"))
+    assert saved["regressions"] and saved["regressions_allowed"] is True
+
+
+def test_the_eval_help_says_how_to_accept_questions_that_got_worse():
+    import argparse
+
+    from ui.eval_cli import add_reference_arguments
+
+    parser = argparse.ArgumentParser()
+    add_reference_arguments(parser)
+    text = " ".join(parser.format_help().split())
+    assert "--allow-regressions" in text and "without failing" in text
+    assert "--save-reference" in text and "accepting the questions that got worse" in text
+    assert parser.parse_args(["--allow-regressions"]).allow_regressions

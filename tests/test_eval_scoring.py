@@ -6,7 +6,7 @@ import pytest
 
 from evals.cases import Case, normalise
 from evals.metrics import aggregate, grouped_recall, ranking_per_question
-from evals.score import budgeted, ranked_matches, score_answer
+from evals.score import SOURCE_BUDGET_CHARS, budgeted, ranked_matches, score_answer
 
 pytestmark = pytest.mark.unit
 
@@ -48,6 +48,48 @@ def test_a_source_past_the_budget_finds_nothing():
     answer = {"status": "answered", "sources": [source("1", "x" * 10_000), source("2", A)]}
     score = score_answer(case(), answer, 5.0, judges_suggestions=False)
     assert score.recall_at(10) == 0.0
+
+
+def test_the_budget_is_counted_in_normalised_characters_for_every_system():
+    # A Markdown link's address and a PDF's runs of spaces are not read by matching, so they spend no budget.
+    link = "[Be You](https://example.org/" + "p" * SOURCE_BUDGET_CHARS + ")"
+    spaced = "quiet " + " " * SOURCE_BUDGET_CHARS + "space"
+    answer = {"status": "answered", "sources": [source("1", link), source("2", spaced), source("3", A)]}
+    score = score_answer(case(), answer, 1.0, judges_suggestions=False)
+    assert score.recall_at(10) == pytest.approx(1 / 3)
+    assert budgeted([link, spaced]) == ["be you", "quiet space"]
+
+
+def _chunks(count: int, size: int) -> list:
+    from langchain_core.documents import Document
+
+    text = "canteen {:03d} " + "z" * (size - 12)
+    return [Document(text.format(n), id=f"chunk-{n}", metadata={"source": "doc.txt"}) for n in range(count)]
+
+
+def test_the_bm25_baseline_fills_the_budget_the_project_is_judged_on():
+    from evals.baselines import BM25Baseline
+
+    sources = BM25Baseline(_chunks(40, 500)).answer("canteen")["sources"]
+    used = [len(normalise(s["text"])) for s in sources]  # as the budget counts
+    assert len(sources) == 20  # a fixed top 10 would stop at 5,000 characters
+    assert sum(used[:-1]) < SOURCE_BUDGET_CHARS <= sum(used)
+
+
+def test_a_vector_store_is_asked_for_more_chunks_until_the_budget_is_full():
+    from evals.baselines import filling_budget
+
+    chunks, asked = _chunks(40, 300), []
+
+    def search(k: int) -> list:
+        asked.append(k)
+        return chunks[:k]
+
+    assert len(filling_budget(search)) == 34  # 34 x 300 first reaches 10,000
+    assert asked == [10, 20, 40]
+    asked.clear()
+    assert filling_budget(lambda k: asked.append(k) or chunks[:5]) == chunks[:5]  # the corpus runs out
+    assert asked == [10]
 
 
 def test_ranked_matches_counts_each_provision_where_it_is_first_found():
@@ -109,6 +151,26 @@ def test_ranking_metrics_follow_their_definitions():
     assert figures["ndcg@10"] == pytest.approx(dcg / ideal, abs=1e-4)
 
 
+def test_ndcg_discounts_each_provision_by_the_rank_of_its_source():
+    # sources: 1 nothing, 2 holds A and B, 3 nothing, 4 holds C; grades A 3, B 2, C 1
+    texts = ["x", f"{A}\n{B}", "x", C]
+    answer = {"status": "answered", "sources": [source(str(i), t) for i, t in enumerate(texts, 1)]}
+    score = score_answer(case(), answer, 1.0, judges_suggestions=False)
+    import math
+
+    dcg = 3 / math.log2(3) + 2 / math.log2(3) + 1 / math.log2(5)  # A and B both at source 2, C at 4
+    ideal = 3 / math.log2(2) + 2 / math.log2(3) + 1 / math.log2(4)  # one provision per rank
+    assert ranking_per_question([score])["c1"]["ndcg@10"] == pytest.approx(dcg / ideal, abs=1e-4)
+    assert dcg / ideal == pytest.approx(0.7529, abs=1e-4)
+
+
+def test_ndcg_is_capped_where_one_source_beats_the_ideal():
+    # A and B in source 1 (3 + 2) and C at source 10 outscore the ideal 4.76
+    sources = [source("1", f"{A} {B}")] + [source(str(i), "x") for i in range(2, 10)] + [source("10", C)]
+    score = score_answer(case(), {"status": "answered", "sources": sources}, 1.0, judges_suggestions=False)
+    assert ranking_per_question([score])["c1"]["ndcg@10"] == 1.0
+
+
 def test_one_passage_holding_several_provisions_is_one_rank():
     answer = {"status": "answered", "sources": [source("1", f"{A}\n{B}\n{C}")]}
     score = score_answer(case(), answer, 1.0, judges_suggestions=False)
@@ -149,6 +211,40 @@ def test_abstention_and_safeguarding_figures():
     assert figures["safeguarding_recall"] == 0.5
     assert figures["safeguarding_false_alarm_rate"] == 0.2
     assert figures["status_accuracy"] == pytest.approx(3 / 7, abs=1e-4)
+
+
+def test_latency_is_reported_as_a_ratio_to_the_floor_timed_beside_it():
+    scores = [
+        score_answer(
+            case(id=f"q{i}"), {"status": "answered"}, float(i), judges_suggestions=True, floor_ms=i / 2
+        )
+        for i in range(1, 21)
+    ]
+    figures = aggregate(scores)
+    assert (figures["latency_p95_ms"], figures["latency_floor_p95_ms"]) == (19.0, 9.5)
+    assert figures["latency_p95_ratio"] == 2.0
+    bare = aggregate([score_answer(case(), {"status": "answered"}, 3.0, judges_suggestions=False)])
+    assert bare["latency_floor_p95_ms"] is None and bare["latency_p95_ratio"] is None
+
+
+def test_the_floor_is_timed_for_every_question_of_a_system_that_has_one():
+    from evals.runner import run_system
+
+    calls = []
+
+    class WithFloor:
+        name, judges_suggestions = "project", True
+
+        def floor(self, question):
+            calls.append(question)
+
+        def answer(self, question):
+            return {"status": "answered", "sources": [], "suggestions": []}
+
+    cases = [case(id="q1"), case(id="q2")]
+    run = run_system(WithFloor(), cases)
+    assert len(calls) == 3  # a warm-up, then one per question
+    assert all(s.floor_ms is not None and s.floor_ms >= 0 for s in run.scores)
 
 
 def test_latency_percentiles_and_grouping():

@@ -71,7 +71,7 @@ def test_eval_on_an_evaluators_own_cases_writes_every_output(small_eval, tmp_pat
     assert len(json.loads((out / "deepeval.json").read_text("utf-8"))) == 3
 
 
-def test_a_failed_gate_exits_non_zero_and_regressions_are_listed(small_eval, tmp_path, capsys):
+def test_a_failed_gate_exits_non_zero_and_regressions_fail_the_run_too(small_eval, tmp_path, capsys):
     settings, cases = small_eval
     first = tmp_path / "run1"
     assert main(["eval", "--cases", str(cases), "--out", str(first), "--no-baselines"], settings) == 0
@@ -90,6 +90,7 @@ def test_a_failed_gate_exits_non_zero_and_regressions_are_listed(small_eval, tmp
     assert code == 1
     assert "eval gate(s) failed: recall@10" in err
     assert "who-funds: mrr 2.00→" in out
+    assert "1 question(s) got worse" in err and "--allow-regressions" in err
     assert "citation_validity" in out and "FAIL" in out
 
 

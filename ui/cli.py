@@ -16,6 +16,7 @@ from pathlib import Path
 from ingest.errors import IndexNotReadyError, InvalidQuestionError, ProvisionsError
 from ingest.settings import Settings, get_settings
 from retrieval.phase import PHASES
+from ui.eval_cli import add_reference_arguments
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--no-gates", action="store_true", help="report only; never fail on a gate")
     ev.add_argument("--out", type=Path, help="folder for run.json, report.html and exports")
     ev.add_argument("--compare", type=Path, help="earlier run.json (default: evals/reference-run.json)")
-    ev.add_argument("--save-reference", action="store_true", help="save this run as the new reference")
+    add_reference_arguments(ev)
     ev.add_argument("--no-baselines", action="store_true", help="run the project only (faster)")
     ev.add_argument(
         "--check-cases", action="store_true", help="only check that every quote is in its document"

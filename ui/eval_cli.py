@@ -7,11 +7,30 @@ import shutil
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ingest.settings import PROJECT_ROOT, Settings
 
+if TYPE_CHECKING:
+    from evals.suite import Outcome
+
 EXIT_OK, EXIT_FAILED = 0, 1
 MAX_LISTED = 20
+
+SAVE_REFERENCE_HELP = (
+    "save this run as the new reference (evals/reference-run.json), accepting the questions "
+    "that got worse: they are reported but do not fail the run"
+)
+ALLOW_REGRESSIONS_HELP = (
+    "report questions that got worse than the reference run without failing; "
+    "without this (or --save-reference) they fail the run with exit status 1, as a failed gate does"
+)
+
+
+def add_reference_arguments(parser: argparse.ArgumentParser) -> None:
+    """The eval options that accept questions that got worse; for the `eval` parser in ui/cli.py."""
+    parser.add_argument("--save-reference", action="store_true", help=SAVE_REFERENCE_HELP)
+    parser.add_argument("--allow-regressions", action="store_true", help=ALLOW_REGRESSIONS_HELP)
 
 
 def _shown(path: Path) -> str:
@@ -49,7 +68,14 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
     # The bundled gates are set on the bundled cases: on an evaluator's own
     # cases they apply only when asked for with --gates.
     gates = args.gates or (None if args.cases else DEFAULT_GATES)
-    outcome = write_outputs(run, out_dir, gates_path=None if args.no_gates else gates, compare_with=compare)
+    allowed = args.allow_regressions or args.save_reference
+    outcome = write_outputs(
+        run,
+        out_dir,
+        gates_path=None if args.no_gates else gates,
+        compare_with=compare,
+        allow_regressions=allowed,
+    )
 
     print(question_table(outcome.run))
     print()
@@ -59,7 +85,8 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
         print(gates_table(outcome.run["gates"]))
     elif args.cases and not args.no_gates:
         print("\nGates: not applied to your own cases (add --gates FILE to apply them).")
-    print(f"\nQuestions that got worse than {outcome.compared_with or '(no earlier run)'}:")
+    accepted = " (accepted, not failing the run)" if outcome.regressions and not outcome.regressed else ""
+    print(f"\nQuestions that got worse than {outcome.compared_with or '(no earlier run)'}{accepted}:")
     print(regressions_text(outcome.regressions))
     print(f"\nReport: {out_dir / 'report.html'}\nResults: {out_dir / 'run.json'}")
     print(
@@ -68,8 +95,24 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.save_reference:
         shutil.copyfile(out_dir / "run.json", DEFAULT_REFERENCE)
         print(f"Saved as the reference run: {DEFAULT_REFERENCE}")
+    return exit_status(outcome)
+
+
+def exit_status(outcome: Outcome) -> int:
+    """EXIT_FAILED when a gate failed or questions got worse and were not accepted, saying why on stderr."""
+    status = EXIT_OK
     if outcome.failed:
         names = ", ".join(g.metric for g in outcome.failed)
         print(f"provisions: eval gate(s) failed: {names}", file=sys.stderr)
-        return EXIT_FAILED
-    return EXIT_OK
+        for gate in outcome.failed:
+            if gate.message:
+                print(f"  {gate.message}", file=sys.stderr)
+        status = EXIT_FAILED
+    if outcome.regressed:
+        print(
+            f"provisions: {len(outcome.regressions)} question(s) got worse than {outcome.compared_with}; "
+            "accept them with --save-reference, or report them without failing with --allow-regressions",
+            file=sys.stderr,
+        )
+        status = EXIT_FAILED
+    return status

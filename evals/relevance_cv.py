@@ -1,0 +1,110 @@
+"""Cross-validation of the relevance judge on its own examples: how to set its two thresholds.
+
+    .venv/bin/python -m evals.relevance_cv [--folds 5] [--examples prompts/relevance_examples.yaml]
+
+Each fold's questions are judged by a judge trained without them (their example votes
+come from the other folds only), against every passage of the examples. For each pair
+of thresholds it prints what the answers would show: the share of suggestions the
+examples mark on point (a floor: a passage they did not list may still be on point),
+the share of passages on point that are shown, suggestions per answer, out-of-scope
+questions refused and in-scope questions wrongly refused. The examples are development
+data: these figures choose the thresholds; the frozen test set reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ingest.settings import get_settings
+from ingest.store import make_embeddings, model_identity, model_path
+from retrieval.relevance_examples import load_relevance_examples
+from retrieval.relevance_train import TrainingSettings, Universe
+from retrieval.triage_examples import cached_vectors
+
+ANSWER_FLOORS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+SHOW_FLOORS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
+MAX_SHOWN = 12
+
+
+def judged_by_fold(
+    universe: Universe, folds: int, s: TrainingSettings
+) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """(question row, candidates, their probabilities, probability of an answer) per question, out of fold."""
+    order = list(range(len(universe.items)))
+    random.Random(s.seed + 1).shuffle(order)
+    out = []
+    for fold in range(folds):
+        held = sorted(order[fold::folds])
+        rest = [n for n in order if n not in set(held)]
+        model = universe.fit(rest, s)
+        for n, (chosen, rows) in zip(held, universe.judged(held, model.adapter, rest, s), strict=True):
+            p = model.probabilities(rows)
+            out.append((n, chosen, p, model.covered(p, rows)))
+        print(f"fold {fold + 1} of {folds} judged", file=sys.stderr)
+    return out
+
+
+def figures(universe: Universe, judged: list, answer_floor: float, show_floor: float) -> dict[str, float]:
+    precision, recall, shown_counts = [], [], []
+    refused_out, out_of_scope, refused_in, in_scope = 0, 0, 0, 0
+    for n, chosen, p, covered in judged:
+        on_point = set(universe.items[n][1])
+        order = np.argsort(-p, kind="stable")
+        shown = [] if covered < answer_floor else [int(chosen[i]) for i in order if p[i] >= show_floor]
+        if covered >= answer_floor and not shown:
+            shown = [int(chosen[order[0]])]
+        shown = shown[:MAX_SHOWN]
+        if not on_point:
+            out_of_scope += 1
+            refused_out += not shown
+            continue
+        in_scope += 1
+        refused_in += not shown
+        if shown:
+            precision.append(np.mean([s in on_point for s in shown]))
+            shown_counts.append(len(shown))
+        recall.append(np.mean([o in shown for o in on_point]))
+    return {
+        "precision (floor)": float(np.mean(precision)),
+        "recall": float(np.mean(recall)),
+        "shown": float(np.mean(shown_counts)),
+        "abstention": refused_out / max(out_of_scope, 1),
+        "false refusals": refused_in / max(in_scope, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--examples", type=Path, default=None)
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    examples = load_relevance_examples(args.examples or settings.relevance_examples_path)
+    embeddings = make_embeddings(settings)
+    model_id = model_identity(model_path(settings))
+
+    def embed(texts: list[str]) -> np.ndarray:
+        return cached_vectors(texts, embeddings.embed_documents, settings.cache_dir, model_id)
+
+    s = TrainingSettings()
+    universe = Universe(examples, embed)
+    judged = judged_by_fold(universe, args.folds, s)
+    print(f"{len(universe.items)} questions, {args.folds}-fold, judged out of fold")
+    print("answer  show   precision(floor)  recall  shown  abstention  false refusals")
+    for answer_floor, show_floor in itertools.product(ANSWER_FLOORS, SHOW_FLOORS):
+        f = figures(universe, judged, answer_floor, show_floor)
+        print(
+            f"{answer_floor:6.2f} {show_floor:5.2f}   {f['precision (floor)']:16.2f}  {f['recall']:6.2f}"
+            f"  {f['shown']:5.1f}  {f['abstention']:10.2f}  {f['false refusals']:14.2f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""Choose what to show when the relevance judge has weighed the passages. Pure.
+
+Suggestions are the provisions the judge thinks on point, one by one, wherever they
+stand (not the whole of a theme that ranks well); when nothing is likely enough the
+documents do not cover the question. Sources are ranked by fusing the judge's ranking
+with the two searches, so that a theme the judge never saw still counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from retrieval.candidate import TIER_ORDER, Candidate
+from retrieval.library import Library, Passage
+from retrieval.phase import fits_phase
+from retrieval.relevance import Relevance
+from retrieval.select import (
+    Pick,
+    Selection,
+    SelectionPolicy,
+    fuse,
+    rank_passages,
+    same_words,
+    unit_weight,
+)
+
+
+def select_judged(
+    question: str,
+    dense: Sequence[Candidate],
+    keyword: Sequence[Candidate],
+    library: Library,
+    policy: SelectionPolicy,
+    relevance: Relevance,
+    phase: str | None = None,
+    council: str | None = None,
+) -> Selection:
+    """The suggestions and ranked sources for one question, from the judge's probabilities."""
+    judged = {uid: p for uid, p in relevance.on_point.items() if uid in library.units}
+    if relevance.covered < policy.answer_floor or not judged:
+        return Selection(question, phase, {}, [], council)
+    by_judge = sorted(judged, key=lambda uid: (-judged[uid], uid))
+    fused = fuse(
+        [[c.id for c in dense], [c.id for c in keyword], by_judge],
+        (policy.dense_weight, policy.keyword_weight, policy.relevance_weight),
+        policy.rrf_k,
+    )
+    weights = {
+        uid: unit_weight(library.units[uid], policy, phase, council) for uid in fused if uid in library.units
+    }
+    ranked = rank_passages(library, {uid: fused[uid] * w for uid, w in weights.items()}, policy)
+    weighed = {uid: p * unit_weight(library.units[uid], policy, phase, council) for uid, p in judged.items()}
+    picks = _picks(weighed, library, policy, phase)
+    cited = {p.id for tier_picks in picks.values() for pick in tier_picks for p in pick.passages}
+    sources = ranked[: policy.max_sources]
+    sources += [(p, s) for p, s in ranked[policy.max_sources :] if p.id in cited]
+    return Selection(question, phase, picks, sources, council)
+
+
+def _picks(
+    weighed: dict[str, float], library: Library, policy: SelectionPolicy, phase: str | None
+) -> dict[str, list[Pick]]:
+    picks: dict[str, list[Pick]] = {t: [] for t in (*TIER_ORDER, "none")}
+    order = sorted(weighed, key=lambda uid: (-weighed[uid], uid))
+    fitting = [uid for uid in order if fits_phase(library.units[uid].metadata.get("phase", ""), phase)]
+    # The judge's best is shown even when unsure: it found the question covered.
+    chosen = [uid for uid in fitting if weighed[uid] >= policy.show_floor] or fitting[:1]
+    groups: dict[str, list[tuple[Candidate, Passage]]] = {}
+    for uid in chosen:
+        unit = library.units[uid]
+        groups.setdefault(same_words(unit.text), []).append((unit, library.passage_of(uid)))
+    room = policy.max_suggestions
+    for group in groups.values():
+        best = group[0][0]
+        tier = best.tier if best.is_provision else "none"
+        cap = policy.max_per_tier if tier != "none" else policy.max_passages
+        if len(picks[tier]) < cap and room > 0:
+            passages = tuple({p.id: p for _, p in group}.values())
+            picks[tier].append(Pick(best, tuple(u for u, _ in group[1:]), passages))
+            room -= 1
+    return picks
