@@ -35,7 +35,7 @@ from evals.cases import load_cases
 from evals.hostile_pdf import bomb_pdf
 from evals.metrics import percentile
 from evals.serving import OFFLINE, running_server
-from evals.suite import DEFAULT_CASES
+from evals.suite import DEV_CASES, TEST_CASES
 from ingest.settings import PROJECT_ROOT
 
 STEP_TIMEOUT = 600.0  # seconds for one ingest, and for the server to pick up its result
@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=4, help="clients asking at once")
     parser.add_argument("--quiet-seconds", type=float, default=10.0, help="asking before any ingest")
     args = parser.parse_args(argv)
-    questions = [c.question for c in load_cases([DEFAULT_CASES])]
+    questions = [c.question for c in load_cases([DEV_CASES, TEST_CASES])]
     with tempfile.TemporaryDirectory(prefix="provisions-ingest-bench-") as tmp:
         corpus, index = Path(tmp) / "corpus", Path(tmp) / "index"
         shutil.copytree(PROJECT_ROOT / "corpus", corpus)

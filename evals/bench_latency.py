@@ -9,7 +9,7 @@ All are timed alternately, question by question, after a warm-up, so that the
 machine's state is the same for each; the ratio of their p95s is the figure to
 watch.
 
-    .venv/bin/python -m evals.bench_latency [--rounds 3] [--cases evals/cases]
+    .venv/bin/python -m evals.bench_latency [--rounds 3] [--cases evals/cases/dev]
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from evals.cases import load_cases
 from evals.metrics import percentile
-from evals.suite import DEFAULT_CASES
+from evals.suite import DEV_CASES, TEST_CASES
 from ingest.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     embeddings = make_embeddings(settings)
     service = AnswerService.from_settings(settings, embeddings)
     floor = search_floor(settings, embeddings)
-    questions = [c.question for c in load_cases(args.cases or [DEFAULT_CASES])]
+    questions = [c.question for c in load_cases(args.cases or [DEV_CASES, TEST_CASES])]
 
     vectors = {q: embeddings.embed_query(q) for q in questions}
 
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
         print(f"{name:8}{p50:>10.1f}{p95:>10.1f}{statistics.fmean(values):>10.1f}")
     ratio50 = percentile(timings["answer"], 0.5) / percentile(timings["floor"], 0.5)
     ratio95 = percentile(timings["answer"], 0.95) / percentile(timings["floor"], 0.95)
-    print(f"answer / floor: p50 {ratio50:.2f}x, p95 {ratio95:.2f}x (target: p95 within 2x)")
+    print(f"answer / floor: p50 {ratio50:.2f}x, p95 {ratio95:.2f}x (target: p95 within 4x; issue 12)")
     triage50 = percentile(timings["triage"], 0.5) / percentile(timings["floor"], 0.5)
     triage95 = percentile(timings["triage"], 0.95) / percentile(timings["floor"], 0.95)
     print(f"triage / floor: p50 {triage50:.2f}x, p95 {triage95:.2f}x")

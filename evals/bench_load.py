@@ -24,7 +24,7 @@ import httpx
 from evals.cases import load_cases
 from evals.metrics import percentile
 from evals.serving import running_server
-from evals.suite import DEFAULT_CASES
+from evals.suite import DEV_CASES, TEST_CASES
 
 RATE_LIMIT = "1000000/minute"
 REQUEST_TIMEOUT = 60.0  # seconds, for the whole request, not just each read
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--deadline", type=float, default=900.0, help="seconds before no more are sent")
     args = parser.parse_args(argv)
-    questions = [c.question for c in load_cases([DEFAULT_CASES])]
+    questions = [c.question for c in load_cases([DEV_CASES, TEST_CASES])]
     args.single = args.single or len(questions)  # the same questions as under load, for a fair ratio
     if min(args.requests, args.concurrency, args.single) < 1:
         parser.error("--requests, --concurrency and --single must be at least 1")

@@ -24,6 +24,9 @@ Status = Literal["answered", "not_covered", "safeguarding"]
 PhaseName = Literal["early years", "primary", "secondary", "any"]
 TierName = Literal["universal", "targeted", "specialist", "none"]
 
+# A folder of cases may hold graded judgements of what answers showed (evals/qrels.py).
+QRELS_FILE = "qrels.yaml"
+
 DEFAULT_STATUS: dict[str, str] = {
     "recommend": "answered",
     "lookup": "answered",
@@ -101,7 +104,9 @@ def load_cases(paths: Iterable[Path]) -> list[Case]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml")))
+            files.extend(
+                sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.name != QRELS_FILE)
+            )
         elif path.is_file():
             files.append(path)
         else:
@@ -118,6 +123,27 @@ def load_cases(paths: Iterable[Path]) -> list[Case]:
     if not cases:
         raise EvalDataError(f"no cases found in {', '.join(str(p) for p in paths)}")
     return cases
+
+
+def verify_frozen(paths: Iterable[Path]) -> None:
+    """Refuse a frozen set (a folder with SHA256SUMS) whose files changed since their hashes were recorded."""
+    import hashlib
+
+    for path in paths:
+        sums = (path if path.is_dir() else path.parent) / "SHA256SUMS"
+        if not sums.is_file():
+            continue
+        for line in sums.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            digest, name = line.split(maxsplit=1)
+            file = sums.parent / name.strip().lstrip("*")
+            actual = hashlib.sha256(file.read_bytes()).hexdigest() if file.is_file() else "missing"
+            if actual != digest:
+                raise EvalDataError(
+                    f"{file}: changed since its SHA-256 was recorded in {sums} (a frozen set is never "
+                    "edited: move it to development data and write a fresh one)"
+                )
 
 
 def missing_quotes(cases: Sequence[Case], corpus_dir: Path) -> list[str]:

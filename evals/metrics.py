@@ -36,6 +36,10 @@ METRICS: dict[str, tuple[bool, str]] = {
     "avoid_violation_rate": (False, "Questions with an avoided provision shown"),
     "suggestions_mean": (False, "Suggestions shown (mean)"),
     "citation_validity": (True, "Citation validity"),
+    "shown_precision": (True, "Shown items graded on point (of those graded)"),
+    "shown_off_point": (False, "Shown items graded off point (of those graded)"),
+    "shown_unjudged": (False, "Shown items nobody graded (share)"),
+    "graded_ndcg@10": (True, "Graded nDCG@10 of what is shown"),
     "status_accuracy": (True, "Status as expected"),
     "abstention_precision": (True, "Abstention precision"),
     "abstention_recall": (True, "Abstention recall"),
@@ -145,6 +149,8 @@ def aggregate(
     latencies = [s.latency_ms for s in scores]
     p95 = percentile(latencies, 0.95)
     floor_p95 = percentile([s.floor_ms for s in scores if s.floor_ms is not None], 0.95)
+    grades = [g for s in scores if s.shown_grades is not None for g in s.shown_grades]
+    graded = [g for g in grades if g is not None]
     return {
         "recall@5": _mean(q["recall@5"] for q in per_q),
         "recall@10": _mean(q["recall@10"] for q in per_q),
@@ -158,6 +164,10 @@ def aggregate(
         "citation_validity": _ratio(
             sum(s.citations_valid for s in judged), sum(s.citations_total for s in judged)
         ),
+        "shown_precision": _ratio(graded.count("on"), len(graded)),
+        "shown_off_point": _ratio(graded.count("off"), len(graded)),
+        "shown_unjudged": _ratio(len(grades) - len(graded), len(grades)),
+        "graded_ndcg@10": _mean(s.graded_ndcg for s in scores if s.shown_grades is not None),
         "status_accuracy": _ratio(sum(s.status_ok for s in scores), len(scores)),
         "abstention_precision": _ratio(
             sum(s.expected_status == "not_covered" for s in abstained), len(abstained)

@@ -15,6 +15,7 @@ from typing import Protocol, TypeVar
 
 from evals.cases import Case
 from evals.metrics import aggregate, grouped_recall, ranking_per_question
+from evals.qrels import Qrels
 from evals.score import QuestionScore, score_answer
 from ingest.errors import InvalidQuestionError
 
@@ -101,7 +102,7 @@ def _timed(call: Callable[[str], Result], question: str) -> tuple[Result, float]
     return result, (time.perf_counter() - started) * 1000
 
 
-def run_system(system: System, cases: Sequence[Case]) -> SystemRun:
+def run_system(system: System, cases: Sequence[Case], qrels: Qrels | None = None) -> SystemRun:
     scores, answers = [], {}
     floor = getattr(system, "floor", None)
     if floor is not None and cases:
@@ -113,14 +114,22 @@ def run_system(system: System, cases: Sequence[Case]) -> SystemRun:
         answers[case.id] = answer
         scores.append(
             score_answer(
-                case, answer, elapsed, judges_suggestions=system.judges_suggestions, floor_ms=floor_ms
+                case,
+                answer,
+                elapsed,
+                judges_suggestions=system.judges_suggestions,
+                floor_ms=floor_ms,
+                judged=(qrels or {}).get(case.id),
             )
         )
     log.info("%s: %d questions answered", system.name, len(cases))
     return SystemRun(system.name, scores, answers)
 
 
-def run_eval(cases: Sequence[Case], systems: Sequence[System], sources: Sequence[str] = ()) -> EvalRun:
+def run_eval(
+    cases: Sequence[Case], systems: Sequence[System], sources: Sequence[str] = (), qrels: Qrels | None = None
+) -> EvalRun:
+    """Every system on every case; with `qrels`, what each shows is graded too."""
     if not cases:
         raise ValueError("no cases to run")
-    return EvalRun(list(cases), {s.name: run_system(s, cases) for s in systems}, sources=list(sources))
+    return EvalRun(list(cases), {s.name: run_system(s, cases, qrels) for s in systems}, sources=list(sources))

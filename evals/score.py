@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TypeVar
 
 from evals.cases import Case, normalise
+from evals.qrels import graded_ndcg, grades_of, shown_texts
 
 SOURCE_BUDGET_CHARS = 10_000
 
@@ -93,6 +94,9 @@ class QuestionScore:
     citations_total: int = 0
     citations_valid: int = 0
     error: str = ""
+    # with graded judgements (evals/qrels.py): each shown item's grade, None where nobody graded it
+    shown_grades: list[str | None] | None = None
+    graded_ndcg: float | None = None
 
     @property
     def status_ok(self) -> bool:
@@ -118,7 +122,13 @@ class QuestionScore:
 
 
 def score_answer(
-    case: Case, answer: dict, latency_ms: float, *, judges_suggestions: bool, floor_ms: float | None = None
+    case: Case,
+    answer: dict,
+    latency_ms: float,
+    *,
+    judges_suggestions: bool,
+    floor_ms: float | None = None,
+    judged: dict[str, str] | None = None,
 ) -> QuestionScore:
     """How one answer (the JSON every front end shows) measures up to its case."""
     keys = [q.key for q in case.expected]
@@ -139,6 +149,9 @@ def score_answer(
     )
     if judges_suggestions:
         _score_suggestions(score, case, answer.get("suggestions", []), sources)
+    if judged is not None:
+        score.shown_grades = grades_of(shown_texts(answer, judges_suggestions), judged)
+        score.graded_ndcg = graded_ndcg(score.shown_grades, judged)
     return score
 
 

@@ -23,9 +23,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EVALS_DIR = PROJECT_ROOT / "evals"
-DEFAULT_CASES = EVALS_DIR / "cases"
+# The frozen test set (written blind, run to report) is what `provisions eval` measures and
+# gates; the development cases (tuned on) have their own gates and reference.
+TEST_CASES = EVALS_DIR / "cases" / "test"
+DEV_CASES = EVALS_DIR / "cases" / "dev"
+DEFAULT_CASES = TEST_CASES
 DEFAULT_GATES = EVALS_DIR / "gates.yaml"
+DEV_GATES = EVALS_DIR / "gates-dev.yaml"
 DEFAULT_REFERENCE = EVALS_DIR / "reference-run.json"
+DEV_REFERENCE = EVALS_DIR / "reference-run-dev.json"
 
 
 def build_systems(settings: Settings, embeddings: Embeddings, *, baselines: bool = True) -> list[System]:

@@ -19,6 +19,7 @@ from retrieval.select import (
     Selection,
     SelectionPolicy,
     fuse,
+    naming,
     rank_passages,
     same_words,
     unit_weight,
@@ -37,8 +38,11 @@ def select_judged(
 ) -> Selection:
     """The suggestions and ranked sources for one question, from the judge's probabilities."""
     judged = {uid: p for uid, p in relevance.on_point.items() if uid in library.units}
-    if relevance.covered < policy.answer_floor or not judged:
+    # A name the documents use is an answer even when the judge doubts it ("what is Qwell?").
+    named = [c.id for c in naming(question, keyword, policy) if c.id in library.units]
+    if (relevance.covered < policy.answer_floor or not judged) and not named:
         return Selection(question, phase, {}, [], council)
+    judged.update({uid: max(judged.get(uid, 0.0), policy.show_floor) for uid in named})
     by_judge = sorted(judged, key=lambda uid: (-judged[uid], uid))
     fused = fuse(
         [[c.id for c in dense], [c.id for c in keyword], by_judge],

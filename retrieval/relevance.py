@@ -90,10 +90,8 @@ class QuestionBank:
         self.on_point = [list(p) for p in on_point]
         self.neighbours = neighbours
 
-    def votes(self, question: np.ndarray, passages: int, leave_out: Sequence[int] = ()) -> Votes:
+    def votes(self, question: np.ndarray, passages: int) -> Votes:
         sims = self.vectors @ normalised(question).ravel()
-        if len(leave_out):
-            sims[list(leave_out)] = -1.0
         top = np.argsort(-sims)[: self.neighbours]
         weights = np.clip(sims[top], 0.0, None) ** 3
         share, nearest = np.zeros(passages, np.float32), np.zeros(passages, np.float32)

@@ -43,6 +43,7 @@ class RelevanceJudge:
         on_point = [[r for text in texts for r in rows.get(same_words(text), [])] for texts in model.on_point]
         self._bank = QuestionBank(model.questions, on_point, model.settings.neighbours)
         self.known = sum(1 for texts in on_point if texts)  # example questions that found their passages
+        self.answered = sum(1 for texts in model.on_point if texts)  # example questions with any
 
     def __call__(self, question: str, vector: Sequence[float]) -> Relevance:
         plain = np.asarray(vector, dtype=np.float32)

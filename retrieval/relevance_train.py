@@ -235,14 +235,21 @@ def cache_key(examples: RelevanceExamples, model_id: str, s: TrainingSettings) -
 
 
 def load_or_train(
-    examples: RelevanceExamples, embed: Embed, model_id: str, s: TrainingSettings, cache_dir: Path
+    examples: RelevanceExamples,
+    embed: Embed,
+    model_id: str,
+    s: TrainingSettings,
+    cache_dir: Path,
+    *,
+    retrain: bool = False,
 ) -> RelevanceModel:
-    """The judge for these examples and this embedding model, from the cache, or trained now."""
+    """The judge for these examples and this embedding model, from the cache, or trained now
+    (`retrain`: trained now whatever the cache holds; the same seed gives the same judge)."""
     path = Path(cache_dir) / f"relevance-{cache_key(examples, model_id, s)}.pickle"
     path.parent.mkdir(parents=True, exist_ok=True)
     # One process trains; another starting at the same time waits, then loads its result.
     with FileLock(str(path) + ".lock"):
-        if path.exists():
+        if path.exists() and not retrain:
             try:
                 with path.open("rb") as file:
                     return pickle.load(file)  # our own cache file, written below

@@ -139,12 +139,23 @@ def _covered(
 ) -> bool:
     if max((c.score for c in dense), default=0.0) >= policy.min_relevance:
         return True
-    # A name the documents use ("what is PACE?") is covered even when the
-    # embedding is unsure of it: every word of the question stands in one unit.
+    return bool(naming(question, keyword, policy))
+
+
+def naming(question: str, keyword: Sequence[Candidate], policy: SelectionPolicy) -> list[Candidate]:
+    """Units holding every word of the question, among the first keyword hits.
+
+    A name the documents use ("what is PACE?") is covered even when the models are
+    unsure of it: every word of the question stands in one unit.
+    """
     wanted = set(tokens(question))
-    return bool(wanted) and any(
-        wanted <= set(tokens(searchable(c.text, c.metadata))) for c in keyword[: policy.keyword_cover_depth]
-    )
+    if not wanted:
+        return []
+    return [
+        c
+        for c in keyword[: policy.keyword_cover_depth]
+        if wanted <= set(tokens(searchable(c.text, c.metadata)))
+    ]
 
 
 def rank_passages(

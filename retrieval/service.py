@@ -7,6 +7,7 @@ always give the same answer.
 from __future__ import annotations
 
 import logging
+import threading
 import unicodedata
 from collections.abc import Callable
 from functools import partial
@@ -38,13 +39,14 @@ from retrieval.query_vectors import QueryVectors
 from retrieval.relevance import Relevance
 from retrieval.relevance_examples import load_relevance_examples
 from retrieval.relevance_judge import RelevanceJudge
-from retrieval.relevance_train import TrainingSettings
+from retrieval.relevance_train import RelevanceModel, TrainingSettings
 from retrieval.relevance_train import load_or_train as load_or_train_judge
 from retrieval.retriever import UnitRetriever
 from retrieval.safeguarding import SafeguardingRules, load_rules
 from retrieval.safeguarding_answer import compose_safeguarding, contact_picks, leave_out_family
 from retrieval.select import Candidate, Selection, SelectionPolicy, is_council, select
 from retrieval.templates import load_templates
+from retrieval.threads import one_thread_beside_the_model
 from retrieval.triage import Concern, Triage
 from retrieval.triage_examples import CategoryModel, cached_vectors, load_examples
 from retrieval.triage_model import load_or_train
@@ -55,6 +57,8 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
 log = logging.getLogger(__name__)
+_MIN_KNOWN = 0.5  # share of the example questions whose passages the index must hold
+_SERVICES_REMEMBERED = 256  # kinds of harm x phases x councils: a handful in practice
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -121,6 +125,9 @@ class AnswerService:
     def __init__(self, settings: Settings, embeddings: Embeddings, client: chromadb.ClientAPI) -> None:
         from langchain_chroma import Chroma
 
+        one_thread_beside_the_model()
+        self._services_found: dict[tuple, Selection] = {}
+        self._services_lock = threading.Lock()
         self.settings = settings
         self.generation: str | None = None  # set when built from an index folder
         self._lease: GenerationLease | None = None
@@ -155,14 +162,16 @@ class AnswerService:
             if settings.relevance_judge
             else None
         )
-        self.search = build_search(
-            UnitRetriever(vectorstore=store, k=settings.candidates),
-            keyword,
-            library,
-            self.vocabulary,
-            policy,
-            (lambda q: self.judge(q, self._vectors.embed_query(q))) if self.judge else None,
-        )
+        dense = UnitRetriever(vectorstore=store, k=settings.candidates)
+        judge = (lambda q: self.judge(q, self._vectors.embed_query(q))) if self.judge else None
+        self.search = build_search(dense, keyword, library, self.vocabulary, policy, judge)
+        # The documents' safeguarding services are found from a list of their names, not a
+        # staff question: the judge learnt nothing about such queries, so the searches decide.
+        self._services_search = build_search(dense, keyword, library, self.vocabulary, policy)
+        # Searched ahead, so that a safeguarding answer costs one search, not two.
+        for category in self.safeguarding.categories:
+            for phase in (None, *PHASES):
+                self._services(category, phase, settings.council or None)
 
     @classmethod
     def from_settings(cls, settings: Settings, embeddings: Embeddings | None = None) -> AnswerService:
@@ -210,18 +219,44 @@ class AnswerService:
             return compose(selection, self.templates)
         return self._safeguarding_answer(selection, concern, inputs)
 
+    def _services(self, category: str, phase: str | None, council: str | None) -> Selection:
+        """The documents' services for a kind of harm: the same for every message of that kind, so
+        searched once per category, phase and council while this index is served."""
+        key = (category, phase, council)
+        found = self._services_found.get(key)
+        if found is None:
+            question = self.safeguarding.services_for(category)
+            found = self._services_search.invoke({"question": question, "phase": phase, "council": council})
+            with self._services_lock:
+                if len(self._services_found) >= _SERVICES_REMEMBERED:
+                    self._services_found.clear()
+                self._services_found[key] = found
+        return found
+
     def _safeguarding_answer(self, selection: Selection, concern: Concern, inputs: dict) -> dict:
         rules = self.safeguarding
         shown = {p.text for picks in selection.picks.values() for p in picks}
         left_out = 0
         if concern.about_home:
             selection, left_out = leave_out_family(selection, rules)
-        services = self.search.invoke({**inputs, "question": rules.services_for(concern.category)})
+        services = self._services(concern.category, inputs["phase"], inputs["council"])
         contacts = contact_picks(services, rules, concern.about_home, shown)
         answer = compose(selection, self.templates)
         return compose_safeguarding(
             answer, concern, contacts, left_out, rules, self.templates, inputs["council"]
         )
+
+
+def relevance_model(settings: Settings, embeddings: Embeddings, *, retrain: bool = False) -> RelevanceModel:
+    """The judge's model for these examples and this embedding model: from the cache, or trained now."""
+    examples = load_relevance_examples(settings.relevance_examples_path)
+    model_id = model_identity(model_path(settings))
+    embed = partial(
+        cached_vectors, embed=embeddings.embed_documents, folder=settings.cache_dir, model_id=model_id
+    )
+    return load_or_train_judge(
+        examples, embed, model_id, TrainingSettings(), settings.cache_dir, retrain=retrain
+    )
 
 
 def make_judge(
@@ -231,22 +266,25 @@ def make_judge(
     units: list[Candidate],
     vectors: np.ndarray,
     keyword: KeywordRetriever,
-) -> RelevanceJudge:
-    """The relevance judge over this index, trained from the examples on first use (about a minute)."""
-    examples = load_relevance_examples(settings.relevance_examples_path)
-    model_id = model_identity(model_path(settings))
-    embed = partial(
-        cached_vectors, embed=embeddings.embed_documents, folder=settings.cache_dir, model_id=model_id
-    )
-    model = load_or_train_judge(examples, embed, model_id, TrainingSettings(), settings.cache_dir)
+) -> RelevanceJudge | None:
+    """The relevance judge over this index, trained from the examples on first use (about a minute);
+    None when the index holds too few of the passages its examples name to be judged by it."""
+    model = relevance_model(settings, embeddings)
     # `units`, `vectors` and the keyword scores share one order: the index's.
     groups = [library.passage_of(u.id).id for u in units]
     judge = RelevanceJudge(model, units, vectors, groups, keyword.scores)
-    log.info(
-        "relevance judge ready: %d of %d example questions name stored units",
-        judge.known,
-        len(model.on_point),
-    )
+    answered = judge.answered
+    if judge.known < _MIN_KNOWN * answered:
+        # It learnt how far to trust its example questions from an index that held what they
+        # name; over documents none of them name, it would refuse what it cannot weigh.
+        log.warning(
+            "relevance judge not used: only %d of %d example questions name a stored unit; "
+            "the searches decide (add relevance examples for these documents)",
+            judge.known,
+            answered,
+        )
+        return None
+    log.info("relevance judge ready: %d of %d example questions name stored units", judge.known, answered)
     return judge
 
 

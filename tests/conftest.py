@@ -60,12 +60,14 @@ def service(corpus_index, embeddings):
 
 @pytest.fixture(scope="session", autouse=True)
 def safeguarding_classifier(request):
-    """The safeguarding classifier trained (first run: a few minutes) or loaded once, before any test
-    that answers: a test server that had to train it first would not be ready in time."""
+    """The safeguarding classifier and the relevance judge trained (first run: a few minutes) or
+    loaded once, before any test that answers: a test server that had to train them first would
+    not be ready in time."""
     if not any(item.get_closest_marker("integration") for item in request.session.items):
         return
     from retrieval.safeguarding import load_rules
-    from retrieval.service import make_triage
+    from retrieval.service import make_triage, relevance_model
 
     settings = Settings()
     make_triage(settings, request.getfixturevalue("embeddings"), load_rules(settings.prompts_dir))
+    relevance_model(settings, request.getfixturevalue("embeddings"))

@@ -7,7 +7,16 @@ import shutil
 
 import pytest
 
-from evals.suite import DEFAULT_CASES, DEFAULT_GATES, DEFAULT_REFERENCE, build_systems, write_outputs
+from evals.suite import (
+    DEFAULT_CASES,
+    DEFAULT_GATES,
+    DEFAULT_REFERENCE,
+    DEV_CASES,
+    DEV_GATES,
+    DEV_REFERENCE,
+    build_systems,
+    write_outputs,
+)
 from ingest.settings import PROJECT_ROOT
 from tests.conftest import CORPUS
 from tests.pdfs import SCHOOL_POLICY_PAGES, make_pdf
@@ -119,16 +128,24 @@ def test_a_bad_cases_file_is_a_clear_message_not_a_traceback(small_eval, tmp_pat
 
 
 @pytest.mark.eval
-def test_the_gold_set_meets_every_gate(corpus_index, embeddings):
-    """CI's eval: the bundled gold cases, the project beside both baselines, the gates enforced."""
-    from evals.cases import load_cases
+@pytest.mark.parametrize(
+    ("cases_dir", "gates", "reference"),
+    [(DEFAULT_CASES, DEFAULT_GATES, DEFAULT_REFERENCE), (DEV_CASES, DEV_GATES, DEV_REFERENCE)],
+    ids=["test", "dev"],
+)
+def test_the_gold_sets_meet_every_gate(corpus_index, embeddings, cases_dir, gates, reference):
+    """CI's eval: the frozen test set (and the development set), the project beside both baselines,
+    graded by the test set's judgements, the gates enforced."""
+    from evals.cases import load_cases, verify_frozen
+    from evals.qrels import load_qrels
     from evals.report import gates_table, regressions_text, summary_table
     from evals.runner import run_eval
 
-    cases = load_cases([DEFAULT_CASES])
-    run = run_eval(cases, build_systems(corpus_index, embeddings), ["evals/cases"])
-    out = PROJECT_ROOT / "test-artefacts" / "eval"
-    outcome = write_outputs(run, out, gates_path=DEFAULT_GATES, compare_with=DEFAULT_REFERENCE)
+    verify_frozen([cases_dir])
+    cases = load_cases([cases_dir])
+    run = run_eval(cases, build_systems(corpus_index, embeddings), [cases_dir.name], load_qrels([cases_dir]))
+    out = PROJECT_ROOT / "test-artefacts" / f"eval-{cases_dir.name}"
+    outcome = write_outputs(run, out, gates_path=gates, compare_with=reference)
     print(summary_table(outcome.run), gates_table(outcome.run["gates"]), sep="\n\n")
     print("Worse than the reference run:", regressions_text(outcome.regressions), sep="\n")
     assert all(g.value is not None for g in outcome.gates), "a gate measures nothing on the gold set"

@@ -10,12 +10,12 @@ from __future__ import annotations
 import pytest
 
 from evals.cases import load_cases
-from evals.suite import DEFAULT_CASES
+from evals.suite import DEV_CASES
 from tests.test_triage import ISSUE_ORDINARY
 
 pytestmark = pytest.mark.integration
 BELT = "a Y5 pupil just told me her stepdad hits her with a belt and she's scared to go home tonight"
-GOLD = load_cases([DEFAULT_CASES])
+GOLD = load_cases([DEV_CASES])
 
 
 @pytest.mark.parametrize("message", [*ISSUE_ORDINARY, "Year 8 pupil anxious about the canteen"])
@@ -51,14 +51,18 @@ def test_a_disclosure_about_home_leads_with_999_says_why_and_never_contacts_the_
     )
     assert answer["answer"].startswith(service.safeguarding.immediate)
     assert "belt" in sg["why"] and "tonight" in sg["why"]  # the words that led to the route and to 999
-    assert sg["about_home"] and sg["left_out"] > 0 and "Left out" in answer["answer"]
+    # Provisions that would involve the family are left out, and the answer says so when any were.
+    assert sg["about_home"] and ("Left out" in answer["answer"]) == (sg["left_out"] > 0)
     shown = [s["text"] for s in answer["suggestions"]] + [c["text"] for c in sg["contacts"]]
     assert not [text for text in shown if service.safeguarding.involves_family(text)]
     assert sg["contacts"], "the documents' safeguarding contacts follow the route"
     cited = {s["id"] for s in answer["sources"]}
     assert all(set(item["source_ids"]) <= cited for item in [*answer["suggestions"], *sg["contacts"]])
     text = answer["answer"]
-    assert text.index(sg["why"]) < text.index(service.safeguarding.contacts_heading) < text.index("Left out")
+    assert text.index(sg["why"]) < text.index(service.safeguarding.contacts_heading)
+    assert "Left out" not in text or text.index(service.safeguarding.contacts_heading) < text.index(
+        "Left out"
+    )
 
 
 def test_an_emergency_leads_with_999_whatever_the_classifier_says(service):

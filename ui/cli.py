@@ -46,6 +46,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     triage.add_argument("messages", nargs="*", help="messages to triage (none: only prepare the classifier)")
 
+    relevance = sub.add_parser(
+        "relevance",
+        help="prepare the relevance judge: trained from prompts/relevance_examples.yaml if needed",
+    )
+    relevance.add_argument(
+        "--retrain", action="store_true", help="train it again from the examples (same seed, same judge)"
+    )
+
     catalogue = sub.add_parser("catalogue", help="list every stored provision and passage")
     catalogue.add_argument("--json", action="store_true", help="print a JSON array")
 
@@ -80,6 +88,7 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
             "ingest": _ingest,
             "ask": _ask,
             "triage": _triage,
+            "relevance": _relevance,
             "catalogue": _catalogue,
             "serve": _serve,
             "eval": _eval,
@@ -175,6 +184,19 @@ def _triage(args: argparse.Namespace, settings: Settings) -> int:
         for label, evidence in (("because of", concern.evidence), ("999 because of", concern.danger)):
             for e in evidence:
                 print(f"  {label}: “{e.words}” ({e.what})")
+    return EXIT_OK
+
+
+def _relevance(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.store import make_embeddings
+    from retrieval.service import relevance_model
+
+    logging.getLogger("retrieval.relevance_train").setLevel(logging.INFO)  # say when it trains
+    model = relevance_model(settings, make_embeddings(settings), retrain=args.retrain)
+    print(
+        f"The relevance judge is ready: learnt from {len(model.on_point)} example questions "
+        f"({settings.relevance_examples_path})."
+    )
     return EXIT_OK
 
 

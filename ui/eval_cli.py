@@ -18,7 +18,8 @@ EXIT_OK, EXIT_FAILED = 0, 1
 MAX_LISTED = 20
 
 SAVE_REFERENCE_HELP = (
-    "save this run as the new reference (evals/reference-run.json), accepting the questions "
+    "save this run as the new reference (the --compare file, by default evals/reference-run.json), "
+    "accepting the questions "
     "that got worse: they are reported but do not fail the run"
 )
 ALLOW_REGRESSIONS_HELP = (
@@ -40,7 +41,8 @@ def _shown(path: Path) -> str:
 
 
 def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
-    from evals.cases import EvalDataError, load_cases, missing_quotes
+    from evals.cases import EvalDataError, load_cases, missing_quotes, verify_frozen
+    from evals.qrels import load_qrels
     from evals.report import gates_table, question_table, regressions_text, summary_table
     from evals.runner import run_eval
     from evals.suite import DEFAULT_CASES, DEFAULT_GATES, DEFAULT_REFERENCE, build_systems, write_outputs
@@ -49,6 +51,7 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.compare is not None and not args.compare.is_file():
         raise EvalDataError(f"{args.compare}: no such run.json to compare with")
     case_paths = args.cases or [DEFAULT_CASES]
+    verify_frozen(case_paths)
     cases = load_cases(case_paths)
     problems = missing_quotes(cases, settings.corpus_dir)
     if problems:
@@ -61,7 +64,7 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_OK
 
     systems = build_systems(settings, make_embeddings(settings), baselines=not args.no_baselines)
-    run = run_eval(cases, systems, [_shown(p) for p in case_paths])
+    run = run_eval(cases, systems, [_shown(p) for p in case_paths], load_qrels(case_paths))
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     out_dir = args.out or PROJECT_ROOT / "evals" / "runs" / stamp
     compare = args.compare or DEFAULT_REFERENCE
@@ -93,8 +96,8 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
         f"Exports for LLM judges: {out_dir / 'ragas.jsonl'} (RAGAS), {out_dir / 'deepeval.json'} (DeepEval)"
     )
     if args.save_reference:
-        shutil.copyfile(out_dir / "run.json", DEFAULT_REFERENCE)
-        print(f"Saved as the reference run: {DEFAULT_REFERENCE}")
+        shutil.copyfile(out_dir / "run.json", compare)
+        print(f"Saved as the reference run: {compare}")
     return exit_status(outcome)
 
 
