@@ -8,7 +8,8 @@ the same text budget the eval judges, at most ten). Each question's items are th
 union of what they show, in a shuffled order, with the citation a reader would see.
 Writes `part-N.yaml` for graders (no system named) and `shown.json` (which system
 showed which item) for the record. The graders' verdicts become the qrels the eval
-reads (`evals/qrels.py`).
+reads (`evals/qrels.py`). With `--unjudged`, only what the project shows now that no
+grader has seen: after a change, grade those and add them to qrels.yaml.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from pathlib import Path
 
 import yaml
 
-from evals.cases import load_cases, normalise
-from evals.qrels import shown_texts
+from evals.cases import QRELS_FILE, load_cases, normalise
+from evals.qrels import load_qrels, shown_texts
 from ingest.settings import get_settings
 from ingest.store import make_embeddings
 
@@ -44,6 +45,33 @@ def shown_items(answer: dict, judges_suggestions: bool) -> list[dict]:
     return items
 
 
+def merge_grades(pool_dir: Path, qrels_file: Path) -> int:
+    """Add the graders' verdicts (`grades-N.yaml` beside each `part-N.yaml`) to the judgements;
+    returns how many items were added. YAML reads a bare on/off as true/false: both are accepted."""
+    from evals.cases import EvalDataError
+
+    data = yaml.safe_load(qrels_file.read_text(encoding="utf-8")) if qrels_file.is_file() else None
+    grades_by_case = (data or {}).get("grades", {})
+    added = 0
+    for part in sorted(pool_dir.glob("part-*.yaml")):
+        verdicts_file = part.with_name(part.name.replace("part-", "grades-"))
+        verdicts = yaml.safe_load(verdicts_file.read_text(encoding="utf-8"))["grades"]
+        for question in yaml.safe_load(part.read_text(encoding="utf-8"))["questions"]:
+            for item in question["items"]:
+                given = verdicts.get(question["case"], {})
+                grade = {True: "on", False: "off"}.get(given.get(item["n"]), given.get(item["n"]))
+                if grade not in ("on", "related", "off"):
+                    raise EvalDataError(f"{verdicts_file}: {question['case']} item {item['n']}: no grade")
+                grades_by_case.setdefault(question["case"], []).append({"grade": grade, "text": item["text"]})
+                added += 1
+    header = "".join(
+        line for line in qrels_file.read_text(encoding="utf-8").splitlines(True) if line.startswith("#")
+    )
+    body = yaml.safe_dump({"grades": grades_by_case}, allow_unicode=True, sort_keys=False, width=110)
+    qrels_file.write_text(header + body, encoding="utf-8")
+    return added
+
+
 def main(argv: list[str] | None = None) -> int:
     from evals.suite import build_systems
     from retrieval.service import AnswerService
@@ -52,7 +80,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--parts", type=int, default=6)
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="add the graders' grades-N.yaml in --out to the cases folder's qrels.yaml, then stop",
+    )
+    parser.add_argument(
+        "--unjudged",
+        action="store_true",
+        help="only what the project shows that the cases folder's qrels.yaml does not grade yet",
+    )
     args = parser.parse_args(argv)
+    if args.merge:
+        added = merge_grades(args.out, args.cases / QRELS_FILE)
+        print(f"{added} graded items added to {args.cases / QRELS_FILE}")
+        return 0
     cases = load_cases([args.cases])
     settings = get_settings()
     embeddings = make_embeddings(settings)
@@ -64,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
         "tutorial": systems["tutorial"].answer,
         "bm25": systems["bm25"].answer,
     }
+    graded = load_qrels([args.cases]) if args.unjudged else {}
+    if args.unjudged:
+        answer = {"project": answer["project"]}
     rng = random.Random(12)
     pools, shown = [], {}
     for case in cases:
@@ -71,9 +116,13 @@ def main(argv: list[str] | None = None) -> int:
         for name, ask in answer.items():
             for item in shown_items(ask(case.question), judges_suggestions=name not in ("tutorial", "bm25")):
                 key = normalise(item["text"])
+                if key in graded.get(case.id, {}):
+                    continue
                 items.setdefault(key, item)
                 shown.setdefault(case.id, {}).setdefault(key, []).append(name)
         order = list(items.values())
+        if not order:
+            continue
         rng.shuffle(order)
         pools.append(
             {

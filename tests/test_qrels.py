@@ -65,3 +65,30 @@ def test_a_frozen_set_whose_file_changed_is_refused(tmp_path):
     case_file.write_text(case_file.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     with pytest.raises(EvalDataError, match=f"{case_file.name}: changed since its SHA-256"):
         verify_frozen([frozen])
+
+
+def test_graders_verdicts_are_added_to_the_judgements_bare_on_and_off_included(tmp_path):
+    from evals.pool import merge_grades
+
+    cases, pool = tmp_path / "cases", tmp_path / "pool"
+    cases.mkdir()
+    pool.mkdir()
+    (cases / "qrels.yaml").write_text(
+        '# graded blind\ngrades:\n  c1:\n    - {grade: "on", text: "Quiet area."}\n', encoding="utf-8"
+    )
+    (pool / "part-1.yaml").write_text(
+        "questions:\n  - case: c1\n    question: q\n    items:\n"
+        "      - {n: 1, text: Peer mentors., source: x}\n"
+        "  - case: c2\n    question: q\n    items:\n      - {n: 1, text: Map of the school., source: y}\n",
+        encoding="utf-8",
+    )
+    (pool / "grades-1.yaml").write_text(
+        "grades:\n  c1:\n    1: off\n  c2:\n    1: related\n", encoding="utf-8"
+    )
+    assert merge_grades(pool, cases / "qrels.yaml") == 2
+    qrels = load_qrels([cases])
+    assert qrels == {
+        "c1": {"quiet area.": "on", "peer mentors.": "off"},
+        "c2": {"map of the school.": "related"},
+    }
+    assert (cases / "qrels.yaml").read_text(encoding="utf-8").startswith("# graded blind")
