@@ -57,6 +57,7 @@ class KeywordRetriever(BaseRetriever):
     documents: list[Document]
     k: int = Field(40, ge=1, le=500)
     _bm25: Any = PrivateAttr(default=None)
+    _postings: dict[str, tuple[np.ndarray, np.ndarray]] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, context: Any) -> None:
         from rank_bm25 import BM25Okapi
@@ -64,13 +65,32 @@ class KeywordRetriever(BaseRetriever):
         if not self.documents:
             raise ValueError("keyword search needs at least one unit")
         self._bm25 = BM25Okapi([tokens(searchable(d.page_content, d.metadata)) for d in self.documents])
+        # Which documents hold each word, and how often: rank-bm25 looks every document up for
+        # every word, in Python, which a server answering several questions at once pays twice.
+        postings: dict[str, tuple[list[int], list[int]]] = {}
+        for row, freqs in enumerate(self._bm25.doc_freqs):
+            for word, count in freqs.items():
+                rows, counts = postings.setdefault(word, ([], []))
+                rows.append(row)
+                counts.append(count)
+        self._postings = {w: (np.array(r), np.array(c)) for w, (r, c) in postings.items()}
 
     def scores(self, query: str) -> np.ndarray:
-        """The BM25 score of every document for `query`, in the order of `documents`."""
-        query_tokens = tokens(query)
-        if not query_tokens:
-            return np.zeros(len(self.documents))
-        return np.asarray(self._bm25.get_scores(query_tokens))
+        """The BM25 score of every document for `query`, in the order of `documents`.
+
+        rank-bm25's `get_scores`, term for term and in the same arithmetic, so the scores are the same.
+        """
+        bm25 = self._bm25
+        score = np.zeros(bm25.corpus_size)
+        doc_len = np.array(bm25.doc_len)
+        for word in tokens(query):
+            freq = np.zeros(bm25.corpus_size)
+            rows, counts = self._postings.get(word, (np.zeros(0, dtype=int), np.zeros(0)))
+            freq[rows] = counts
+            score += (bm25.idf.get(word) or 0) * (
+                freq * (bm25.k1 + 1) / (freq + bm25.k1 * (1 - bm25.b + bm25.b * doc_len / bm25.avgdl))
+            )
+        return score
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun

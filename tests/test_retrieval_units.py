@@ -85,3 +85,17 @@ def test_word_stems_are_the_same_when_many_threads_ask_at_once():
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(tokens, [text] * 16))
     assert all(result == expected for result in results)
+
+
+def test_keyword_scores_are_rank_bm25s_exactly():
+    import numpy as np
+    from langchain_core.documents import Document
+
+    from retrieval.keyword import KeywordRetriever, tokens
+
+    texts = ["Quiet area at lunchtimes", "Peer mentors at break", "Lunchtime clubs and quiet games", "Maps"]
+    docs = [Document(page_content=t, id=str(i), metadata={"theme": "Lunch"}) for i, t in enumerate(texts)]
+    keyword = KeywordRetriever(documents=docs, k=3)
+    for query in ("quiet lunchtime", "mentors mentors", "nothing here", "the of"):
+        expected = keyword._bm25.get_scores(tokens(query)) if tokens(query) else np.zeros(len(docs))
+        assert np.array_equal(keyword.scores(query), expected), query
