@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
+from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ingest.settings import Settings
+from ingest.store import model_identity, model_path
 from retrieval.candidate import Candidate
+from retrieval.library import Library
 from retrieval.relevance import Passages, QuestionBank, Relevance, features, normalised
-from retrieval.relevance_train import RelevanceModel
+from retrieval.relevance_examples import load_relevance_examples
+from retrieval.relevance_train import RelevanceModel, TrainingSettings
+from retrieval.relevance_train import load_or_train as load_or_train_judge
 from retrieval.select import same_words
+from retrieval.triage_examples import cached_vectors
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+    from retrieval.keyword import KeywordRetriever
+
+log = logging.getLogger(__name__)
+_MIN_KNOWN = 0.5  # share of the example questions whose passages the index must hold
 
 
 class RelevanceJudge:
@@ -59,3 +76,44 @@ class RelevanceJudge:
         probabilities = self._model.probabilities(rows)
         on_point = {self._ids[i]: float(p) for i, p in zip(chosen, probabilities, strict=True)}
         return Relevance(on_point, self._model.covered(probabilities, rows))
+
+
+def relevance_model(settings: Settings, embeddings: Embeddings, *, retrain: bool = False) -> RelevanceModel:
+    """The judge's model for these examples and this embedding model: from the cache, or trained now."""
+    examples = load_relevance_examples(settings.relevance_examples_path)
+    model_id = model_identity(model_path(settings))
+    embed = partial(
+        cached_vectors, embed=embeddings.embed_documents, folder=settings.cache_dir, model_id=model_id
+    )
+    return load_or_train_judge(
+        examples, embed, model_id, TrainingSettings(), settings.cache_dir, retrain=retrain
+    )
+
+
+def make_judge(
+    settings: Settings,
+    embeddings: Embeddings,
+    library: Library,
+    units: list[Candidate],
+    vectors: np.ndarray,
+    keyword: KeywordRetriever,
+) -> RelevanceJudge | None:
+    """The relevance judge over this index, trained from the examples on first use (about a minute);
+    None when the index holds too few of the passages its examples name to be judged by it."""
+    model = relevance_model(settings, embeddings)
+    # `units`, `vectors` and the keyword scores share one order: the index's.
+    groups = [library.passage_of(u.id).id for u in units]
+    judge = RelevanceJudge(model, units, vectors, groups, keyword.scores)
+    answered = judge.answered
+    if judge.known < _MIN_KNOWN * answered:
+        # It learnt how far to trust its example questions from an index that held what they
+        # name; over documents none of them name, it would refuse what it cannot weigh.
+        log.warning(
+            "relevance judge not used: only %d of %d example questions name a stored unit; "
+            "the searches decide (add relevance examples for these documents)",
+            judge.known,
+            answered,
+        )
+        return None
+    log.info("relevance judge ready: %d of %d example questions name stored units", judge.known, answered)
+    return judge

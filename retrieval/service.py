@@ -10,7 +10,6 @@ import logging
 import threading
 import unicodedata
 from collections.abc import Callable
-from functools import partial
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
@@ -37,10 +36,7 @@ from retrieval.library import Library
 from retrieval.phase import PHASES, question_phase
 from retrieval.query_vectors import QueryVectors
 from retrieval.relevance import Relevance
-from retrieval.relevance_examples import load_relevance_examples
-from retrieval.relevance_judge import RelevanceJudge
-from retrieval.relevance_train import RelevanceModel, TrainingSettings
-from retrieval.relevance_train import load_or_train as load_or_train_judge
+from retrieval.relevance_judge import make_judge
 from retrieval.retriever import UnitRetriever
 from retrieval.safeguarding import SafeguardingRules, load_rules
 from retrieval.safeguarding_answer import compose_safeguarding, contact_picks, leave_out_family
@@ -57,7 +53,6 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
 log = logging.getLogger(__name__)
-_MIN_KNOWN = 0.5  # share of the example questions whose passages the index must hold
 _SERVICES_REMEMBERED = 256  # kinds of harm x phases x councils: a handful in practice
 
 
@@ -245,47 +240,6 @@ class AnswerService:
         return compose_safeguarding(
             answer, concern, contacts, left_out, rules, self.templates, inputs["council"]
         )
-
-
-def relevance_model(settings: Settings, embeddings: Embeddings, *, retrain: bool = False) -> RelevanceModel:
-    """The judge's model for these examples and this embedding model: from the cache, or trained now."""
-    examples = load_relevance_examples(settings.relevance_examples_path)
-    model_id = model_identity(model_path(settings))
-    embed = partial(
-        cached_vectors, embed=embeddings.embed_documents, folder=settings.cache_dir, model_id=model_id
-    )
-    return load_or_train_judge(
-        examples, embed, model_id, TrainingSettings(), settings.cache_dir, retrain=retrain
-    )
-
-
-def make_judge(
-    settings: Settings,
-    embeddings: Embeddings,
-    library: Library,
-    units: list[Candidate],
-    vectors: np.ndarray,
-    keyword: KeywordRetriever,
-) -> RelevanceJudge | None:
-    """The relevance judge over this index, trained from the examples on first use (about a minute);
-    None when the index holds too few of the passages its examples name to be judged by it."""
-    model = relevance_model(settings, embeddings)
-    # `units`, `vectors` and the keyword scores share one order: the index's.
-    groups = [library.passage_of(u.id).id for u in units]
-    judge = RelevanceJudge(model, units, vectors, groups, keyword.scores)
-    answered = judge.answered
-    if judge.known < _MIN_KNOWN * answered:
-        # It learnt how far to trust its example questions from an index that held what they
-        # name; over documents none of them name, it would refuse what it cannot weigh.
-        log.warning(
-            "relevance judge not used: only %d of %d example questions name a stored unit; "
-            "the searches decide (add relevance examples for these documents)",
-            judge.known,
-            answered,
-        )
-        return None
-    log.info("relevance judge ready: %d of %d example questions name stored units", judge.known, answered)
-    return judge
 
 
 def make_triage(settings: Settings, embeddings: Embeddings, rules: SafeguardingRules) -> Triage:

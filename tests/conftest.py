@@ -65,8 +65,9 @@ def safeguarding_classifier(request):
     not be ready in time."""
     if not any(item.get_closest_marker("integration") for item in request.session.items):
         return
+    from retrieval.relevance_judge import relevance_model
     from retrieval.safeguarding import load_rules
-    from retrieval.service import make_triage, relevance_model
+    from retrieval.service import make_triage
 
     settings = Settings()
     make_triage(settings, request.getfixturevalue("embeddings"), load_rules(settings.prompts_dir))

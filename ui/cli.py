@@ -189,7 +189,7 @@ def _triage(args: argparse.Namespace, settings: Settings) -> int:
 
 def _relevance(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.store import make_embeddings
-    from retrieval.service import relevance_model
+    from retrieval.relevance_judge import relevance_model
 
     logging.getLogger("retrieval.relevance_train").setLevel(logging.INFO)  # say when it trains
     model = relevance_model(settings, make_embeddings(settings), retrain=args.retrain)
