@@ -1,6 +1,7 @@
 """Cross-validation of the relevance judge on its own examples: how to set its two thresholds.
 
     .venv/bin/python -m evals.relevance_cv [--folds 5] [--examples prompts/relevance_examples.yaml]
+    .venv/bin/python -m evals.relevance_cv --unseen    # passages no example names
 
 Each fold's questions are judged by a judge trained without them (their example votes
 come from the other folds only), against every passage of the examples. For each pair
@@ -9,6 +10,10 @@ examples mark on point (a floor: a passage they did not list may still be on poi
 the share of passages on point that are shown, suggestions per answer, out-of-scope
 questions refused and in-scope questions wrongly refused. The examples are development
 data: these figures choose the thresholds; the frozen test set reports.
+
+With `--unseen`, a fifth of the themes and passages are held out of the examples (no question
+that names one is trained on, so no example votes for them) and the questions that name them
+are judged: how often the judge finds a passage it was never shown, as for a council's own.
 """
 
 from __future__ import annotations
@@ -79,10 +84,42 @@ def figures(universe: Universe, judged: list, answer_floor: float, show_floor: f
     }
 
 
+def unseen(universe: Universe, s: TrainingSettings, share: float = 0.2) -> dict[str, float]:
+    """Recall of passages no training example names, and the usual figures, on the questions naming them."""
+    rng = random.Random(s.seed + 2)
+    groups = sorted({t.group for t in universe.texts})
+    held = set(rng.sample(groups, int(len(groups) * share)))
+    new = {i for i, t in enumerate(universe.texts) if t.group in held}
+    out_of_scope = [n for n, on, _ in universe.items if not on]
+    rng.shuffle(out_of_scope)
+    cut = len(out_of_scope) // 5
+    test = [n for n, on, _ in universe.items if set(on) & new] + out_of_scope[:cut]
+    train = [n for n, on, _ in universe.items if on and not set(on) & new] + out_of_scope[cut:]
+    model = universe.fit(train, s)
+    judged = []
+    for n, (chosen, rows) in zip(test, universe.judged(test, model.adapter, train, s), strict=True):
+        p = model.probabilities(rows)
+        judged.append((n, chosen, p, model.covered(p, rows)))
+    found = []
+    for n, chosen, p, covered in judged:
+        wanted = set(universe.items[n][1]) & new
+        if wanted:
+            shown = (
+                {int(c) for c, pi in zip(chosen, p, strict=True) if pi >= 0.25} if covered >= 0.7 else set()
+            )
+            found.append(np.mean([w in shown for w in wanted]))
+    return {
+        "passages held out": len(new),
+        "recall of those": float(np.mean(found)),
+        **figures(universe, judged, 0.7, 0.25),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--examples", type=Path, default=None)
+    parser.add_argument("--unseen", action="store_true", help="judge passages no training example names")
     args = parser.parse_args(argv)
     settings = get_settings()
     examples = load_relevance_examples(args.examples or settings.relevance_examples_path)
@@ -94,6 +131,10 @@ def main(argv: list[str] | None = None) -> int:
 
     s = TrainingSettings()
     universe = Universe(examples, embed)
+    if args.unseen:
+        for name, value in unseen(universe, s).items():
+            print(f"{name:>20}: {value:.3f}" if isinstance(value, float) else f"{name:>20}: {value}")
+        return 0
     judged = judged_by_fold(universe, args.folds, s)
     print(f"{len(universe.items)} questions, {args.folds}-fold, judged out of fold")
     print("answer  show   precision(floor)  recall  shown  abstention  false refusals")

@@ -22,6 +22,7 @@ from retrieval.select import (
     naming,
     rank_passages,
     same_words,
+    select,
     unit_weight,
 )
 
@@ -36,12 +37,19 @@ def select_judged(
     phase: str | None = None,
     council: str | None = None,
 ) -> Selection:
-    """The suggestions and ranked sources for one question, from the judge's probabilities."""
+    """The suggestions and ranked sources for one question, from the judge's probabilities.
+
+    Documents the judge's examples never name (a council's own, beside the bundled ones) are
+    chosen from as before the judge, by the searches' own scores, after what the judge chose.
+    """
     judged = {uid: p for uid, p in relevance.on_point.items() if uid in library.units}
     # A name the documents use is an answer even when the judge doubts it ("what is Qwell?").
     named = [c.id for c in naming(question, keyword, policy) if c.id in library.units]
+    unknown = _unknown(question, dense, keyword, library, policy, relevance, phase, council)
     if (relevance.covered < policy.answer_floor or not judged) and not named:
-        return Selection(question, phase, {}, [], council)
+        if unknown is None or not unknown.covered:
+            return Selection(question, phase, {}, [], council)
+        judged = {}
     judged.update({uid: max(judged.get(uid, 0.0), policy.show_floor) for uid in named})
     by_judge = sorted(judged, key=lambda uid: (-judged[uid], uid))
     fused = fuse(
@@ -55,10 +63,45 @@ def select_judged(
     ranked = rank_passages(library, {uid: fused[uid] * w for uid, w in weights.items()}, policy)
     weighed = {uid: p * unit_weight(library.units[uid], policy, phase, council) for uid, p in judged.items()}
     picks = _picks(weighed, library, policy, phase)
+    if unknown is not None:
+        _add(picks, unknown.picks, policy)
     cited = {p.id for tier_picks in picks.values() for pick in tier_picks for p in pick.passages}
     sources = ranked[: policy.max_sources]
     sources += [(p, s) for p, s in ranked[policy.max_sources :] if p.id in cited]
     return Selection(question, phase, picks, sources, council)
+
+
+def _unknown(
+    question: str,
+    dense: Sequence[Candidate],
+    keyword: Sequence[Candidate],
+    library: Library,
+    policy: SelectionPolicy,
+    relevance: Relevance,
+    phase: str | None,
+    council: str | None,
+) -> Selection | None:
+    """What the searches alone choose from the documents the judge cannot weigh, if any were found."""
+    if not relevance.known:
+        return None
+    outside = [
+        [c for c in hits if c.metadata.get("document", "") not in relevance.known]
+        for hits in (dense, keyword)
+    ]
+    if not any(outside):
+        return None
+    return select(question, outside[0], outside[1], library, policy, phase, council)
+
+
+def _add(picks: dict[str, list[Pick]], more: dict[str, list[Pick]], policy: SelectionPolicy) -> None:
+    room = policy.max_suggestions - sum(len(p) for p in picks.values())
+    shown = {same_words(p.shown.text) for tier_picks in picks.values() for p in tier_picks}
+    for tier, extra in more.items():
+        cap = policy.max_per_tier if tier != "none" else policy.max_passages
+        for pick in extra:
+            if same_words(pick.shown.text) not in shown and len(picks[tier]) < cap and room > 0:
+                picks[tier].append(pick)
+                room -= 1
 
 
 def _picks(

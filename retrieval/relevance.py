@@ -202,8 +202,10 @@ def question_features(probabilities: np.ndarray, rows: np.ndarray) -> np.ndarray
 
 @dataclass(frozen=True)
 class Relevance:
-    """The judge's view of one question: each candidate's probability of being on point, and
-    the probability that the documents answer the question at all."""
+    """The judge's view of one question: each candidate's probability of being on point, the
+    probability that the documents answer the question at all, and the documents it can judge
+    (those its examples name; an empty set means every document)."""
 
     on_point: dict[str, float]
     covered: float
+    known: frozenset[str] = frozenset()

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
+from retrieval.candidate import Candidate
 from retrieval.judged_select import select_judged
 from retrieval.library import Library
 from retrieval.relevance import (
@@ -131,3 +132,51 @@ def test_a_provision_for_another_phase_is_never_suggested():
         "Y8", [], [], library, POLICY, Relevance({"nursery": 0.9}, covered=0.9), "secondary"
     )
     assert not any(chosen.picks.values())
+
+
+def test_documents_the_examples_never_name_are_chosen_by_the_searches_after_the_judge():
+    quiet = unit("quiet", "Quiet area at lunchtimes.", tier="targeted", theme="Sensory")
+    buddy = unit("buddy", "A lunchtime buddy scheme.", tier="none", kind="passage", theme="", document="own")
+    library = Library([quiet, buddy])
+    dense = [
+        Candidate("buddy", buddy.text, 0.6, buddy.metadata),
+        Candidate("quiet", quiet.text, 0.5, quiet.metadata),
+    ]
+    knows_framework = frozenset({"framework"})
+    both = select_judged(
+        "canteen", dense, [], library, POLICY, Relevance({"quiet": 0.9}, 0.9, knows_framework)
+    )
+    assert [p.shown.id for picks in both.picks.values() for p in picks] == ["quiet", "buddy"]
+    # The judge finds nothing in what it knows; the council's own passage still answers.
+    own = select_judged(
+        "canteen", dense, [], library, POLICY, Relevance({"quiet": 0.1}, 0.2, knows_framework)
+    )
+    assert [p.shown.id for picks in own.picks.values() for p in picks] == ["buddy"]
+    # What the judge chose from the council's own document is not shown twice.
+    judged_too = select_judged(
+        "canteen", dense, [], library, POLICY, Relevance({"quiet": 0.9, "buddy": 0.5}, 0.9, knows_framework)
+    )
+    assert sorted(p.shown.id for picks in judged_too.picks.values() for p in picks) == ["buddy", "quiet"]
+    # Judging every document (no `known`), the searches add nothing.
+    alone = select_judged("canteen", dense, [], library, POLICY, Relevance({"quiet": 0.9}, 0.9))
+    assert [p.shown.id for picks in alone.picks.values() for p in picks] == ["quiet"]
+
+
+def test_cross_validation_figures_by_hand():
+    from types import SimpleNamespace
+
+    from evals.relevance_cv import figures
+
+    universe = SimpleNamespace(items=[(0, [1, 2], []), (1, [], [])])
+    judged = [
+        (0, np.array([1, 3, 2]), np.array([0.9, 0.5, 0.1]), 0.9),  # shows 1 and 3: one of two on point
+        (1, np.array([4]), np.array([0.8]), 0.1),  # out of scope, and refused
+    ]
+    f = figures(universe, judged, answer_floor=0.7, show_floor=0.25)
+    assert f == {
+        "precision (floor)": 0.5,
+        "recall": 0.5,
+        "shown": 2.0,
+        "abstention": 1.0,
+        "false refusals": 0.0,
+    }

@@ -111,3 +111,22 @@ def test_over_documents_no_example_names_the_searches_decide(settings, embedding
 def test_every_example_names_passages_the_bundled_documents_hold(service):
     """A re-worded or re-parsed passage would silence the examples that name it."""
     assert service.judge.known == service.judge.answered
+
+
+def test_a_councils_own_passage_beside_the_bundled_documents_is_suggested(settings, corpus_copy, embeddings):
+    """The examples name only the bundled documents: a council's own is chosen by the searches."""
+    from ingest.pipeline import ingest
+    from retrieval.service import AnswerService
+
+    (corpus_copy / "own-lunch.md").write_text(
+        "# Lunchtime guidance\n\nA lunchtime buddy scheme pairs pupils who find the dining hall hard with a "
+        "trained Year 10 buddy, who eats with them in a smaller room.\n",
+        encoding="utf-8",
+    )
+    mixed = settings.model_copy(update={"corpus_dir": corpus_copy})
+    assert ingest([corpus_copy], mixed, lambda: embeddings).ok
+    service = AnswerService.from_settings(mixed, embeddings)
+    assert service.judge is not None
+    answer = service.ask("Year 8 pupil anxious about the canteen")
+    assert any("buddy scheme" in s["text"] for s in answer["suggestions"])
+    assert "sorted" not in _shown(answer)
