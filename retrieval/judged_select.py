@@ -45,7 +45,8 @@ def select_judged(
     judged = {uid: p for uid, p in relevance.on_point.items() if uid in library.units}
     # A name the documents use is an answer even when the judge doubts it ("what is Qwell?").
     named = [c.id for c in naming(question, keyword, policy) if c.id in library.units]
-    unknown = _unknown(question, dense, keyword, library, policy, relevance, phase, council)
+    outside = _outside(relevance.known, dense, keyword)
+    unknown = select(question, *outside, library, policy, phase, council) if outside else None
     if (relevance.covered < policy.answer_floor or not judged) and not named:
         if unknown is None or not unknown.covered:
             return Selection(question, phase, {}, [], council)
@@ -71,26 +72,16 @@ def select_judged(
     return Selection(question, phase, picks, sources, council)
 
 
-def _unknown(
-    question: str,
-    dense: Sequence[Candidate],
-    keyword: Sequence[Candidate],
-    library: Library,
-    policy: SelectionPolicy,
-    relevance: Relevance,
-    phase: str | None,
-    council: str | None,
-) -> Selection | None:
-    """What the searches alone choose from the documents the judge cannot weigh, if any were found."""
-    if not relevance.known:
+def _outside(
+    known: frozenset[str], dense: Sequence[Candidate], keyword: Sequence[Candidate]
+) -> tuple[list[Candidate], list[Candidate]] | None:
+    """The hits from documents the judge cannot weigh, if it names what it knows and any were found."""
+    if not known:
         return None
-    outside = [
-        [c for c in hits if c.metadata.get("document", "") not in relevance.known]
-        for hits in (dense, keyword)
-    ]
-    if not any(outside):
-        return None
-    return select(question, outside[0], outside[1], library, policy, phase, council)
+    outside = tuple(
+        [c for c in hits if c.metadata.get("document", "") not in known] for hits in (dense, keyword)
+    )
+    return outside if any(outside) else None
 
 
 def _add(picks: dict[str, list[Pick]], more: dict[str, list[Pick]], policy: SelectionPolicy) -> None:
