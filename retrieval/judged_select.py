@@ -58,11 +58,12 @@ def select_judged(
         (policy.dense_weight, policy.keyword_weight, policy.relevance_weight),
         policy.rrf_k,
     )
+    # Every judged unit is in the fusion (the judge's ranking is one of its lists).
     weights = {
         uid: unit_weight(library.units[uid], policy, phase, council) for uid in fused if uid in library.units
     }
     ranked = rank_passages(library, {uid: fused[uid] * w for uid, w in weights.items()}, policy)
-    weighed = {uid: p * unit_weight(library.units[uid], policy, phase, council) for uid, p in judged.items()}
+    weighed = {uid: p * weights[uid] for uid, p in judged.items()}
     picks = _picks(weighed, library, policy, phase)
     if unknown is not None:
         _add(picks, unknown.picks, policy)

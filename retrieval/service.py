@@ -6,8 +6,8 @@ always give the same answer.
 
 from __future__ import annotations
 
+import functools
 import logging
-import threading
 import unicodedata
 from collections.abc import Callable
 from operator import itemgetter
@@ -121,8 +121,6 @@ class AnswerService:
         from langchain_chroma import Chroma
 
         one_thread_beside_the_model()
-        self._services_found: dict[tuple, Selection] = {}
-        self._services_lock = threading.Lock()
         self.settings = settings
         self.generation: str | None = None  # set when built from an index folder
         self._lease: GenerationLease | None = None
@@ -138,7 +136,8 @@ class AnswerService:
         units, vectors = read_units(collection)
         if not units:
             raise IndexNotReadyError("the index holds no units: run `provisions ingest` first")
-        library = Library(to_candidates(units))
+        candidates = to_candidates(units)
+        library = Library(candidates)
         self.units = list(library.units.values())
         self.councils = sorted({a for u in units if is_council(a := u.metadata.get("local_authority", ""))})
         policy = SelectionPolicy(
@@ -153,7 +152,7 @@ class AnswerService:
         self.triage = make_triage(settings, embeddings, self.safeguarding)
         keyword = KeywordRetriever(documents=units, k=settings.candidates)
         self.judge = (
-            make_judge(settings, embeddings, library, to_candidates(units), vectors, keyword)
+            make_judge(settings, embeddings, library, candidates, vectors, keyword)
             if settings.relevance_judge
             else None
         )
@@ -163,7 +162,10 @@ class AnswerService:
         # The documents' safeguarding services are found from a list of their names, not a
         # staff question: the judge learnt nothing about such queries, so the searches decide.
         self._services_search = build_search(dense, keyword, library, self.vocabulary, policy)
-        # Searched ahead, so that a safeguarding answer costs one search, not two.
+        # The same for every message of a kind of harm, so searched once per kind, phase and
+        # council while this index is served; searched ahead, so that a safeguarding answer
+        # costs one search, not two.
+        self._services = functools.lru_cache(maxsize=_SERVICES_REMEMBERED)(self._search_services)
         for category in self.safeguarding.categories:
             for phase in (None, *PHASES):
                 self._services(category, phase, settings.council or None)
@@ -214,19 +216,10 @@ class AnswerService:
             return compose(selection, self.templates)
         return self._safeguarding_answer(selection, concern, inputs)
 
-    def _services(self, category: str, phase: str | None, council: str | None) -> Selection:
-        """The documents' services for a kind of harm: the same for every message of that kind, so
-        searched once per category, phase and council while this index is served."""
-        key = (category, phase, council)
-        found = self._services_found.get(key)
-        if found is None:
-            question = self.safeguarding.services_for(category)
-            found = self._services_search.invoke({"question": question, "phase": phase, "council": council})
-            with self._services_lock:
-                if len(self._services_found) >= _SERVICES_REMEMBERED:
-                    self._services_found.clear()
-                self._services_found[key] = found
-        return found
+    def _search_services(self, category: str, phase: str | None, council: str | None) -> Selection:
+        """The documents' services for a kind of harm (remembered as `_services`)."""
+        question = self.safeguarding.services_for(category)
+        return self._services_search.invoke({"question": question, "phase": phase, "council": council})
 
     def _safeguarding_answer(self, selection: Selection, concern: Concern, inputs: dict) -> dict:
         rules = self.safeguarding
