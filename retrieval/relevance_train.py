@@ -31,7 +31,7 @@ import numpy as np
 from filelock import FileLock
 from pydantic import BaseModel, ConfigDict, Field
 
-from retrieval.keyword import searchable, tokens
+from retrieval.keyword import KeywordRetriever
 from retrieval.relevance import Adapter, Passages, QuestionBank, features, normalised, question_features
 from retrieval.relevance_examples import RelevanceExamples
 
@@ -117,7 +117,7 @@ class Universe:
     """The examples embedded: their questions, and their passages as the judge sees stored units."""
 
     def __init__(self, examples: RelevanceExamples, embed: Embed) -> None:
-        from rank_bm25 import BM25Okapi
+        from langchain_core.documents import Document
 
         keys = list(examples.texts)
         row = {k: i for i, k in enumerate(keys)}
@@ -130,8 +130,11 @@ class Universe:
             (n, [row[k] for k in item.on_point], [row[k] for k in item.related])
             for n, item in enumerate(examples.questions)
         ]
-        self._bm25 = BM25Okapi(
-            [tokens(searchable(t.text, {"area": t.area, "theme": t.theme})) for t in self.texts]
+        # Scored as the served index scores its units, so the judge learns the same feature.
+        self._keyword = KeywordRetriever(
+            documents=[
+                Document(page_content=t.text, metadata={"area": t.area, "theme": t.theme}) for t in self.texts
+            ]
         )
         group_ids = {g: i for i, g in enumerate(dict.fromkeys(t.group for t in self.texts))}
         self._base = dict(
@@ -155,7 +158,7 @@ class Universe:
         out = []
         for n in rows:
             votes = bank.votes(self.q_vectors[n], len(self.texts))
-            keyword = self._bm25.get_scores(tokens(self.questions[n]))
+            keyword = self._keyword.scores(self.questions[n])
             out.append(
                 features(
                     self.q_vectors[n],
