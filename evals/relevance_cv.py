@@ -30,6 +30,7 @@ from ingest.settings import get_settings
 from ingest.store import make_embeddings, model_identity, model_path
 from retrieval.relevance_examples import load_relevance_examples
 from retrieval.relevance_train import TrainingSettings, Universe
+from retrieval.select import SelectionPolicy
 from retrieval.triage_examples import cached_vectors
 
 ANSWER_FLOORS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
@@ -39,20 +40,40 @@ MAX_SHOWN = 12
 
 def judged_by_fold(
     universe: Universe, folds: int, s: TrainingSettings
-) -> list[tuple[int, np.ndarray, np.ndarray]]:
+) -> list[tuple[int, np.ndarray, np.ndarray, float]]:
     """(question row, candidates, their probabilities, probability of an answer) per question, out of fold."""
     order = list(range(len(universe.items)))
     random.Random(s.seed + 1).shuffle(order)
     out = []
     for fold in range(folds):
         held = sorted(order[fold::folds])
-        rest = [n for n in order if n not in set(held)]
-        model = universe.fit(rest, s)
-        for n, (chosen, rows) in zip(held, universe.judged(held, model.adapter, rest, s), strict=True):
-            p = model.probabilities(rows)
-            out.append((n, chosen, p, model.covered(p, rows)))
+        out += judged_without(universe, held, [n for n in order if n not in set(held)], s)
         print(f"fold {fold + 1} of {folds} judged", file=sys.stderr)
     return out
+
+
+def judged_without(
+    universe: Universe, test: list[int], train: list[int], s: TrainingSettings
+) -> list[tuple[int, np.ndarray, np.ndarray, float]]:
+    """The `test` questions judged by a judge learnt from the `train` ones only."""
+    model = universe.fit(train, s)
+    out = []
+    for n, (chosen, rows) in zip(test, universe.judged(test, model.adapter, train, s), strict=True):
+        p = model.probabilities(rows)
+        out.append((n, chosen, p, model.covered(p, rows)))
+    return out
+
+
+def shown(
+    chosen: np.ndarray, p: np.ndarray, covered: float, answer_floor: float, show_floor: float
+) -> list[int]:
+    """What an answer would show, as `judged_select` chooses: nothing when not covered, else what is
+    likely enough, or the best when nothing is."""
+    if covered < answer_floor:
+        return []
+    order = np.argsort(-p, kind="stable")
+    picked = [int(chosen[i]) for i in order if p[i] >= show_floor] or [int(chosen[order[0]])]
+    return picked[:MAX_SHOWN]
 
 
 def figures(universe: Universe, judged: list, answer_floor: float, show_floor: float) -> dict[str, float]:
@@ -60,21 +81,17 @@ def figures(universe: Universe, judged: list, answer_floor: float, show_floor: f
     refused_out, out_of_scope, refused_in, in_scope = 0, 0, 0, 0
     for n, chosen, p, covered in judged:
         on_point = set(universe.items[n][1])
-        order = np.argsort(-p, kind="stable")
-        shown = [] if covered < answer_floor else [int(chosen[i]) for i in order if p[i] >= show_floor]
-        if covered >= answer_floor and not shown:
-            shown = [int(chosen[order[0]])]
-        shown = shown[:MAX_SHOWN]
+        items = shown(chosen, p, covered, answer_floor, show_floor)
         if not on_point:
             out_of_scope += 1
-            refused_out += not shown
+            refused_out += not items
             continue
         in_scope += 1
-        refused_in += not shown
-        if shown:
-            precision.append(np.mean([s in on_point for s in shown]))
-            shown_counts.append(len(shown))
-        recall.append(np.mean([o in shown for o in on_point]))
+        refused_in += not items
+        if items:
+            precision.append(np.mean([i in on_point for i in items]))
+            shown_counts.append(len(items))
+        recall.append(np.mean([o in items for o in on_point]))
     return {
         "precision (floor)": float(np.mean(precision)),
         "recall": float(np.mean(recall)),
@@ -85,7 +102,8 @@ def figures(universe: Universe, judged: list, answer_floor: float, show_floor: f
 
 
 def unseen(universe: Universe, s: TrainingSettings, share: float = 0.2) -> dict[str, float]:
-    """Recall of passages no training example names, and the usual figures, on the questions naming them."""
+    """Recall of passages no training example names, and the usual figures, on the questions naming
+    them, at the service's thresholds."""
     rng = random.Random(s.seed + 2)
     groups = sorted({t.group for t in universe.texts})
     held = set(rng.sample(groups, int(len(groups) * share)))
@@ -95,23 +113,18 @@ def unseen(universe: Universe, s: TrainingSettings, share: float = 0.2) -> dict[
     cut = len(out_of_scope) // 5
     test = [n for n, on, _ in universe.items if set(on) & new] + out_of_scope[:cut]
     train = [n for n, on, _ in universe.items if on and not set(on) & new] + out_of_scope[cut:]
-    model = universe.fit(train, s)
-    judged = []
-    for n, (chosen, rows) in zip(test, universe.judged(test, model.adapter, train, s), strict=True):
-        p = model.probabilities(rows)
-        judged.append((n, chosen, p, model.covered(p, rows)))
+    judged = judged_without(universe, test, train, s)
+    policy = SelectionPolicy()
     found = []
     for n, chosen, p, covered in judged:
         wanted = set(universe.items[n][1]) & new
         if wanted:
-            shown = (
-                {int(c) for c, pi in zip(chosen, p, strict=True) if pi >= 0.25} if covered >= 0.7 else set()
-            )
-            found.append(np.mean([w in shown for w in wanted]))
+            items = shown(chosen, p, covered, policy.answer_floor, policy.show_floor)
+            found.append(np.mean([w in items for w in wanted]))
     return {
         "passages held out": len(new),
         "recall of those": float(np.mean(found)),
-        **figures(universe, judged, 0.7, 0.25),
+        **figures(universe, judged, policy.answer_floor, policy.show_floor),
     }
 
 
