@@ -6,6 +6,7 @@ files (or point `provisions eval --cases` at one) without touching code.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -125,20 +126,29 @@ def load_cases(paths: Iterable[Path]) -> list[Case]:
     return cases
 
 
+def recorded_sums(checksums: Path) -> dict[str, str]:
+    """A `sha256sum` file as name → digest (blank lines and # comments skipped)."""
+    recorded = {}
+    for line in checksums.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            digest, name = line.split(maxsplit=1)
+            recorded[name.strip().lstrip("*")] = digest
+    return recorded
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def verify_frozen(paths: Iterable[Path]) -> None:
     """Refuse a frozen set (a folder with SHA256SUMS) whose files changed since their hashes were recorded."""
-    import hashlib
-
     for path in paths:
         sums = (path if path.is_dir() else path.parent) / "SHA256SUMS"
         if not sums.is_file():
             continue
-        for line in sums.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            digest, name = line.split(maxsplit=1)
-            file = sums.parent / name.strip().lstrip("*")
-            actual = hashlib.sha256(file.read_bytes()).hexdigest() if file.is_file() else "missing"
+        for name, digest in recorded_sums(sums).items():
+            file = sums.parent / name
+            actual = file_sha256(file) if file.is_file() else "missing"
             if actual != digest:
                 raise EvalDataError(
                     f"{file}: changed since its SHA-256 was recorded in {sums} (a frozen set is never "

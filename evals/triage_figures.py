@@ -11,7 +11,6 @@ with harm). A frozen set's files must match the SHA-256 recorded in
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from collections import Counter
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from evals.cases import file_sha256, recorded_sums
 from ingest.errors import ProvisionsError
 from ingest.settings import PROJECT_ROOT
 from retrieval.triage_examples import Example, Examples
@@ -53,17 +53,13 @@ class Figures(BaseModel):
 
 def verify(folder: Path, checksums: Path = CHECKSUMS) -> None:
     """Refuse a frozen set whose files are not the ones recorded before its first run."""
-    recorded = {}
-    for line in checksums.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            digest, name = line.split(maxsplit=1)
-            recorded[name.strip()] = digest
+    recorded = recorded_sums(checksums)
     for path in sorted(Path(folder).resolve().glob("*.yaml")):
         try:
             name = path.relative_to(checksums.resolve().parent).as_posix()
         except ValueError:  # a set of one's own, elsewhere: nothing recorded to compare with
             continue
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = file_sha256(path)
         if name in recorded and recorded[name] != digest:
             raise ProvisionsError(f"{path}: SHA-256 {digest} differs from the one recorded in {checksums}")
 
