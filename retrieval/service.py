@@ -59,6 +59,9 @@ _SERVICES_REMEMBERED = 256  # kinds of harm x phases x councils: a handful in pr
 def clean_question(question: str, max_chars: int) -> str:
     """The question as one tidy line, or an error a person can act on."""
     text = unicodedata.normalize("NFKC", question or "")
+    # Invisible format characters (zero-width space, joiners, soft hyphen) pasted inside a word
+    # are dropped, not spaced: "bul\u200blied" is "bullied".
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     text = "".join(ch if ch.isprintable() else " " for ch in text)
     text = " ".join(text.split())
     if not text:

@@ -258,6 +258,13 @@ ZERO_WIDTH = "\u200b\u202e"  # zero-width space, right-to-left override
             "the question is empty",
             id="feedback-no-words",
         ),
+        # JSON has true and false; a client sending "yes" or 1 has a bug the API should show it.
+        pytest.param(
+            "/api/feedback", {"json": {"question": CANTEEN, "helpful": "yes"}}, "boolean", id="feedback-yes"
+        ),
+        pytest.param(
+            "/api/feedback", {"json": {"question": CANTEEN, "helpful": 1}}, "boolean", id="feedback-1"
+        ),
     ],
 )
 def test_hostile_input_gets_a_4xx_that_names_the_problem(fuzz_base, path, request_kwargs, message):
@@ -266,3 +273,17 @@ def test_hostile_input_gets_a_4xx_that_names_the_problem(fuzz_base, path, reques
     body = response.json()
     problem = body["error"]["message"] if "error" in body else body["detail"]
     assert message in json.dumps(problem, ensure_ascii=False), body
+
+
+def test_an_unknown_tier_in_the_catalogue_is_refused_naming_the_tiers(fuzz_base):
+    response = httpx.get(f"{fuzz_base}/api/catalogue", params={"tier": "superduper"})
+    assert response.status_code == 422
+    assert "'universal', 'targeted' or 'specialist'" in json.dumps(response.json()["detail"])
+
+
+def test_a_zero_width_space_inside_a_word_is_dropped_not_spaced(fuzz_base):
+    """Pasted from a document or a phone, "bul\u200blied" must be read as "bullied"."""
+    plain = httpx.post(f"{fuzz_base}/api/ask", json={"question": "Y5 pupil being bullied"}, timeout=30)
+    pasted = httpx.post(f"{fuzz_base}/api/ask", json={"question": "Y5 pupil being bul\u200blied"}, timeout=30)
+    assert pasted.json()["question"] == "Y5 pupil being bullied"
+    assert pasted.json()["suggestions"] == plain.json()["suggestions"]

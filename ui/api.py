@@ -24,7 +24,7 @@ from ingest.errors import InvalidQuestionError
 from ingest.settings import Settings
 from retrieval.catalogue import catalogue_rows, documents
 from ui.answer_stream import answer_events
-from ui.api_models import REFUSALS, AskRequest, FeedbackRequest
+from ui.api_models import REFUSALS, AskRequest, FeedbackRequest, TierName
 from ui.limits import BodyCheck, add_rate_limit
 from ui.service_holder import ServiceHolder
 
@@ -154,7 +154,7 @@ def create_app(settings: Settings, service: AnswerService | None = None, *, chat
         ),
         area: str | None = Query(None, examples=["School Climate and Safety"]),
         theme: str | None = Query(None, examples=["The sensory environment"]),
-        tier: str | None = Query(None, examples=["targeted"]),
+        tier: TierName | None = Query(None, examples=["targeted"]),
     ) -> list[dict]:
         filters = {"document": document, "area": area, "theme": theme, "tier": tier}
         return catalogue_rows(holder.require().units, **filters)

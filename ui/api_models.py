@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 PhaseName = Literal["early years", "primary", "secondary"]
+TierName = Literal["universal", "targeted", "specialist"]
 CANTEEN = "Year 8 pupil anxious about the canteen"
 
 
@@ -41,7 +42,7 @@ class FeedbackRequest(BaseModel):
 
     question: str = Field(min_length=1, max_length=2000)
     answer: str = Field("", max_length=10_000, description="the answer shown, if the client kept it")
-    helpful: bool
+    helpful: StrictBool = Field(description="true or false; not \"yes\", 1 or a string")
     reason: str = Field("", max_length=1000)
 
     @field_validator("question")
