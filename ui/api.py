@@ -12,7 +12,7 @@ import secrets
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -154,7 +154,7 @@ def create_app(settings: Settings, service: AnswerService | None = None, *, chat
         ),
         area: str | None = Query(None, examples=["School Climate and Safety"]),
         theme: str | None = Query(None, examples=["The sensory environment"]),
-        tier: TierName | None = Query(None, examples=["targeted"]),
+        tier: Annotated[TierName | None, Query(examples=["targeted"])] = None,
     ) -> list[dict]:
         filters = {"document": document, "area": area, "theme": theme, "tier": tier}
         return catalogue_rows(holder.require().units, **filters)

@@ -42,7 +42,7 @@ class FeedbackRequest(BaseModel):
 
     question: str = Field(min_length=1, max_length=2000)
     answer: str = Field("", max_length=10_000, description="the answer shown, if the client kept it")
-    helpful: StrictBool = Field(description="true or false; not \"yes\", 1 or a string")
+    helpful: StrictBool = Field(description='true or false; not "yes", 1 or a string')
     reason: str = Field("", max_length=1000)
 
     @field_validator("question")
