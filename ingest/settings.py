@@ -68,12 +68,18 @@ class Settings(BaseSettings):
         default_factory=list, description="web origins allowed to call the API from a browser"
     )
     max_body_bytes: int = Field(16_384, ge=256, description="largest request body accepted")
+    max_header_bytes: int = Field(32_768, ge=1024, description="largest total size of a request's headers")
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="addresses or networks of reverse proxies whose X-Forwarded-For is believed; "
+        "empty: none, so every client is counted by the address it connects from",
+    )
     rate_limit: str = Field("60/minute", description="requests per API key (or address), as slowapi reads it")
     reload_seconds: float = Field(
         5.0, ge=0, description="how often the server looks for a newly ingested index (0: never)"
     )
 
-    @field_validator("api_keys", "cors_origins", mode="before")
+    @field_validator("api_keys", "cors_origins", "trusted_proxies", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
         # Environment variables hold "a,b" or a JSON list.

@@ -11,7 +11,9 @@ import httpx
 import pytest
 import uvicorn
 
+from ingest.settings import Settings
 from ui.api import create_app
+from ui.server import server_config
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CANTEEN = "Year 8 pupil anxious about the canteen"
@@ -21,8 +23,8 @@ DISCLOSURE = "a Y5 pupil just told me her stepdad hits her with a belt and she's
 class LiveServer:
     """uvicorn serving an app on 127.0.0.1 and a free port, in a thread."""
 
-    def __init__(self, app, root_path: str = "") -> None:
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", root_path=root_path)
+    def __init__(self, app, settings: Settings) -> None:
+        config = server_config(app, settings, host="127.0.0.1", port=0, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -43,7 +45,7 @@ class LiveServer:
 
 def serve(settings, service=None, **overrides):
     settings = settings.model_copy(update=overrides)
-    return LiveServer(create_app(settings, service), root_path=settings.base_path)
+    return LiveServer(create_app(settings, service), settings)
 
 
 @pytest.fixture(scope="module")
@@ -187,13 +189,38 @@ def test_rate_limit_per_key_and_cors_allowlist(corpus_index, service):
     with serve(corpus_index, service, rate_limit="2/minute", cors_origins=[origin]) as url:
         codes = [httpx.get(f"{url}/api/documents", headers={"X-API-Key": "a"}).status_code for _ in range(3)]
         assert codes == [200, 200, 429]
-        assert "2/minute" in httpx.get(f"{url}/api/documents", headers={"X-API-Key": "a"}).json()["detail"]
+        detail = httpx.get(f"{url}/api/documents", headers={"X-API-Key": "a"}).json()["detail"]
+        assert "2/minute" in detail and "this API key" in detail
         assert httpx.get(f"{url}/api/documents", headers={"X-API-Key": "b"}).status_code == 200
         preflight = {"Origin": origin, "Access-Control-Request-Method": "POST"}
         allowed = httpx.options(f"{url}/api/ask", headers=preflight)
         assert allowed.headers.get("access-control-allow-origin") == origin
         other = httpx.options(f"{url}/api/ask", headers={**preflight, "Origin": "https://elsewhere.example"})
         assert "access-control-allow-origin" not in other.headers
+
+
+def test_forwarded_addresses_are_believed_only_from_a_trusted_proxy(corpus_index, service):
+    """From loopback, any X-Forwarded-For used to escape the per-address limit (issue 13)."""
+
+    def codes(url: str, addresses: list[str]) -> list[int]:
+        return [
+            httpx.get(f"{url}/api/documents", headers={"X-Forwarded-For": a}).status_code for a in addresses
+        ]
+
+    with serve(corpus_index, service, rate_limit="2/minute") as url:
+        assert codes(url, ["203.0.113.1", "203.0.113.2", "203.0.113.3"]) == [200, 200, 429]
+        refused = httpx.get(f"{url}/api/documents", headers={"X-Forwarded-For": "203.0.113.4"})
+        assert "from this address" in refused.json()["detail"]
+    # Behind a proxy the school names, each forwarded address has its own limit.
+    with serve(corpus_index, service, rate_limit="2/minute", trusted_proxies=["127.0.0.1"]) as url:
+        one, two = "203.0.113.1", "203.0.113.2"
+        assert codes(url, [one, one, two, one]) == [200, 200, 200, 429]
+
+
+def test_oversized_headers_are_refused_naming_the_limit(base):
+    response = httpx.get(f"{base}/api/documents", headers={"X-Padding": "x" * 100_000})
+    assert response.status_code == 431
+    assert "PROVISIONS_MAX_HEADER_BYTES" in response.json()["detail"]
 
 
 def test_without_an_index_health_says_why_and_the_api_answers_503(settings):

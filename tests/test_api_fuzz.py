@@ -75,7 +75,7 @@ def fuzz_base(corpus_index, service, tmp_path_factory):
             "feedback_file": tmp_path_factory.mktemp("fuzz-feedback") / "feedback.sqlite3",
         }
     )
-    with LiveServer(create_app(fuzz_settings, service, chat=False)) as url:
+    with LiveServer(create_app(fuzz_settings, service, chat=False), fuzz_settings) as url:
         yield url
 
 

@@ -72,7 +72,7 @@ def test_ingest_while_serving(settings, embeddings):
     location = IndexLocation(settings.index_dir)
     served = settings.model_copy(update={"reload_seconds": 0.1, "rate_limit": "1000000/minute"})
     app = create_app(served, AnswerService.from_settings(served, embeddings), chat=False)
-    with LiveServer(app) as base, Asker(base) as asker:
+    with LiveServer(app, served) as base, Asker(base) as asker:
         (corpus / "breakfast.md").write_text(BREAKFAST, encoding="utf-8")
         second = ingest([corpus], settings, lambda: embeddings).generation
         _wait_for_index(base, second)

@@ -25,7 +25,7 @@ from ingest.settings import Settings
 from retrieval.catalogue import catalogue_rows, documents
 from ui.answer_stream import answer_events
 from ui.api_models import REFUSALS, AskRequest, FeedbackRequest, TierName
-from ui.limits import BodyCheck, add_rate_limit
+from ui.limits import BodyCheck, HeaderCheck, add_rate_limit
 from ui.service_holder import ServiceHolder
 
 if TYPE_CHECKING:
@@ -67,6 +67,7 @@ def create_app(settings: Settings, service: AnswerService | None = None, *, chat
     app.state.holder = holder
     app.state.settings = settings
     app.add_middleware(BodyCheck, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HeaderCheck, max_bytes=settings.max_header_bytes)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -224,6 +224,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from ingest.privacy import DropQueryStrings
     from ui.api import create_app
+    from ui.server import server_config
 
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = settings.model_copy(update=overrides)
@@ -234,13 +235,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         f"the API's documentation is at {address}/docs. Stop with Ctrl+C.",
         flush=True,
     )
-    config = uvicorn.Config(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        root_path=settings.base_path,  # behind a reverse proxy that keeps the prefix
-        log_level="info",
-    )
+    config = server_config(create_app(settings), settings)
     logging.getLogger("uvicorn.access").addFilter(DropQueryStrings())  # after Config set up logging
     uvicorn.Server(config).run()
     return EXIT_OK

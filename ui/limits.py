@@ -30,7 +30,7 @@ class BodyCheck:
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send, 413, self._too_large)
+            await refuse(send, 413, self._too_large)
             return
         # Bodies here are small (a question): read it whole, counting, then replay it.
         chunks, size, more = [], 0, True
@@ -41,7 +41,7 @@ class BodyCheck:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await self._refuse(send, 413, self._too_large)
+                await refuse(send, 413, self._too_large)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -51,7 +51,7 @@ class BodyCheck:
         except UnicodeDecodeError as exc:
             # Otherwise FastAPI answers "There was an error parsing the body", which names nothing.
             detail = f"the request body is not UTF-8 text (byte {exc.start}); send JSON encoded as UTF-8"
-            await self._refuse(send, 400, detail)
+            await refuse(send, 400, detail)
             return
         replayed = False
 
@@ -70,23 +70,49 @@ class BodyCheck:
             f"the request body is larger than the limit of {self.max_bytes} bytes (PROVISIONS_MAX_BODY_BYTES)"
         )
 
-    async def _refuse(self, send: Send, status: int, detail: str) -> None:
-        payload = json.dumps({"detail": detail}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(payload)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
+
+class HeaderCheck:
+    """Refuses a request whose headers together are over `max_bytes` (431), naming the limit."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            size = sum(len(name) + len(value) for name, value in scope.get("headers", []))
+            if size > self.max_bytes:
+                detail = (
+                    f"the request headers are {size} bytes; the limit is {self.max_bytes} bytes"
+                    " (PROVISIONS_MAX_HEADER_BYTES)"
+                )
+                await refuse(send, 431, detail)
+                return
+        await self.app(scope, receive, send)
+
+
+async def refuse(send: Send, status: int, detail: str) -> None:
+    """A JSON refusal sent straight from a middleware, shaped as FastAPI's own."""
+    payload = json.dumps({"detail": detail}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
 
 
 def add_rate_limit(app: FastAPI, rate: str, api_key_of: Callable[[Request], str | None]):
-    """Limit requests per API key (per address without one); 429 with the limit named when exceeded."""
+    """Limit requests per API key (per address without one); 429 naming the limit and which was counted.
+
+    The address is the one the request came from, or, behind a proxy listed in
+    PROVISIONS_TRUSTED_PROXIES, the one the proxy forwarded (uvicorn reads it; see `ui.server`).
+    """
     from slowapi import Limiter
     from slowapi.errors import RateLimitExceeded
     from slowapi.middleware import SlowAPIMiddleware
@@ -105,9 +131,12 @@ def add_rate_limit(app: FastAPI, rate: str, api_key_of: Callable[[Request], str 
     def too_many(
         request: Request, exc: RateLimitExceeded
     ) -> JSONResponse:  # sync: SlowAPIMiddleware calls it
+        counted = "this API key" if api_key_of(request) else "this address (no API key was sent)"
         return JSONResponse(
             status_code=429,
-            content={"detail": f"too many requests: the limit is {rate} per API key (PROVISIONS_RATE_LIMIT)"},
+            content={
+                "detail": f"too many requests from {counted}: the limit is {rate} (PROVISIONS_RATE_LIMIT)"
+            },
         )
 
     app.add_exception_handler(RateLimitExceeded, too_many)
