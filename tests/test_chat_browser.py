@@ -151,3 +151,19 @@ def test_the_route_is_in_view_when_a_disclosure_answer_completes(site, service, 
     page.locator("#route-pin-dismiss").click()
     pin.wait_for(state="hidden", timeout=10_000)
     page.close()
+
+
+def test_markup_typed_into_a_question_is_shown_as_text_and_fetches_nothing(site):
+    """Issue 13: an <img> typed into the box was rendered, and its request fired."""
+    page = open_chat(site, 1280, 900)
+    fetched = []
+    page.on("request", lambda request: fetched.append(request.url) if "probe-13" in request.url else None)
+    ask(page, '<img src="/probe-13.png"> Year 8 pupil anxious about the canteen')
+    user = page.locator("#answers [data-testid='user']").last
+    user.get_by_text('<img src="/probe-13.png">', exact=False).wait_for(timeout=30_000)
+    page.locator("#answers [data-testid='bot']").last.get_by_text("Specialist: individual").wait_for(
+        timeout=60_000
+    )
+    assert fetched == []
+    assert page.locator("#answers img[src*='probe-13']").count() == 0
+    page.close()

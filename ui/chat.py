@@ -6,6 +6,7 @@ with `ui.chat_render`, a tier section at a time.
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 import tempfile
@@ -44,6 +45,23 @@ def page_assets() -> dict[str, str]:
         "css": (STATIC / "chat.css").read_text(encoding="utf-8"),
         "js": (STATIC / "chat.js").read_text(encoding="utf-8"),
     }
+
+
+def _plain_user_chat(gr: object) -> type:
+    """gr.ChatInterface showing what staff type as text: markup typed into a question is escaped,
+    never rendered (an <img> would otherwise fetch its address). The answers stay Markdown."""
+
+    class PlainUserChat(gr.ChatInterface):
+        # Gradio turns every message into the history's dicts here, typed ones and examples alike.
+        def _message_as_message_dict(self, message, role):
+            dicts = super()._message_as_message_dict(message, role)
+            if role == "user":
+                for d in dicts:
+                    if isinstance(d.get("content"), str):
+                        d["content"] = html.escape(d["content"], quote=False)
+            return dicts
+
+    return PlainUserChat
 
 
 def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
@@ -135,7 +153,7 @@ def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
             autoscroll=False,  # the page script shows each answer from its start instead
         )
         last_answer = gr.State({})
-        gr.ChatInterface(
+        _plain_user_chat(gr)(
             respond,
             chatbot=chatbot,
             additional_outputs=[last_answer, pin, pin_message],

@@ -193,10 +193,12 @@ def message_text(content: object) -> str:
 
 
 def user_questions(history: list[dict]) -> list[str]:
-    """What the user asked earlier in the conversation, oldest first (Gradio's messages format)."""
+    """What the user asked earlier in the conversation, oldest first (Gradio's messages format; the chat
+    keeps what staff typed escaped, so that it shows as text)."""
     out = []
     for message in history:
         text = message_text(message.get("content")).strip() if message.get("role") == "user" else ""
+        text = html.unescape(text)
         if text:
             out.append(text)
     return out
