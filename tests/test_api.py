@@ -268,3 +268,22 @@ def test_behind_a_reverse_proxy_links_carry_the_base_path(corpus_index, service)
         assert httpx.get(f"{url}/openapi.json").json()["servers"][0]["url"] == "/provisions"
         chat = httpx.get(f"{url}/")
         assert chat.status_code == 200 and re.search(r'"root":"[^"]*/provisions"', chat.text)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"{}",
+        b'{"fn_index": "x", "session_hash": 5}',
+        b'{"data": [], "fn_index": 999999, "session_hash": "a"}',
+        b'{"data": [], "fn_index": -1, "session_hash": "a"}',
+    ],
+    ids=["not-json", "empty", "wrong-types", "no-such-function", "negative-function"],
+)
+def test_a_malformed_join_of_the_chat_queue_is_refused_not_a_server_error(base, body):
+    """Issue 13: the chat's own queue endpoint answered a malformed join with a 500."""
+    response = httpx.post(
+        f"{base}/gradio_api/queue/join", content=body, headers={"content-type": "application/json"}
+    )
+    assert 400 <= response.status_code < 500, (response.status_code, response.text)

@@ -25,7 +25,7 @@ from ingest.settings import Settings
 from retrieval.catalogue import catalogue_rows, documents
 from ui.answer_stream import answer_events
 from ui.api_models import REFUSALS, AskRequest, FeedbackRequest, TierName
-from ui.limits import BodyCheck, HeaderCheck, add_rate_limit
+from ui.limits import BodyCheck, ChatQueueCheck, HeaderCheck, add_rate_limit
 from ui.service_holder import ServiceHolder
 
 if TYPE_CHECKING:
@@ -172,10 +172,12 @@ def create_app(settings: Settings, service: AnswerService | None = None, *, chat
 
         from ui.chat import build_chat, page_assets
 
+        blocks = build_chat(holder, settings)
+        app.add_middleware(ChatQueueCheck, functions=lambda: blocks.fns)
         # Mounted last, at the root: the API routes above match first.
         gr.mount_gradio_app(
             app,
-            build_chat(holder, settings),
+            blocks,
             path="/",
             root_path=settings.base_path or None,
             footer_links=[],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -53,22 +53,61 @@ class BodyCheck:
             detail = f"the request body is not UTF-8 text (byte {exc.start}); send JSON encoded as UTF-8"
             await refuse(send, 400, detail)
             return
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(body, receive), send)
 
     @property
     def _too_large(self) -> str:
         return (
             f"the request body is larger than the limit of {self.max_bytes} bytes (PROVISIONS_MAX_BODY_BYTES)"
         )
+
+
+class ChatQueueCheck:
+    """Refuses a join of the chat's queue naming a function the chat does not have (422).
+
+    Gradio looks the index up unchecked and answers, for one, -1 with a 500 and a traceback
+    in the log; everything else about a join Gradio validates itself.
+    """
+
+    def __init__(self, app: ASGIApp, functions: Callable[[], Collection[int]]) -> None:
+        self.app = app
+        self.functions = functions
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or scope.get("method") != "POST" or not path.endswith("/queue/join"):
+            await self.app(scope, receive, send)
+            return
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        try:
+            index = json.loads(body).get("fn_index")
+        except (ValueError, AttributeError):
+            index = None  # not a JSON object: Gradio's own validation names the fault
+        if isinstance(index, int) and not isinstance(index, bool) and index not in self.functions():
+            await refuse(send, 422, f"fn_index {index} names no function of the chat")
+            return
+        await self.app(scope, replaying(body, receive), send)
+
+
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that gives the body already read, then whatever the connection sends next."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 class HeaderCheck:
