@@ -9,6 +9,7 @@ from retrieval.templates import load_templates
 from ui.chat_render import (
     ChatTemplates,
     answer_sections,
+    answered_question,
     contextual_question,
     load_chat_templates,
     pin_text,
@@ -91,6 +92,18 @@ def test_user_questions_read_gradio_messages():
         {"role": "user", "content": [{"type": "text", "text": "second"}]},
     ]
     assert user_questions(history) == ["first", "second"]
+
+
+def test_a_rating_names_the_question_the_answer_was_given_to():
+    """Issue 13: rating the answer to "and at home?" stored "and at home?" alone."""
+    history = [
+        {"role": "user", "content": "Y8 anxious about lunch"},
+        {"role": "assistant", "content": "an answer"},
+        {"role": "user", "content": "and at home?"},
+    ]
+    assert answered_question(history) == "Y8 anxious about lunch and at home?"
+    assert answered_question(history[:1]) == "Y8 anxious about lunch"
+    assert answered_question([]) == ""
 
 
 def test_chat_templates_reject_unknown_placeholders():

@@ -20,6 +20,7 @@ from ingest.settings import Settings
 from retrieval.templates import load_templates
 from ui.chat_render import (
     answer_sections,
+    answered_question,
     contextual_question,
     load_chat_templates,
     message_text,
@@ -107,12 +108,11 @@ def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
     def on_feedback(history: list[dict], reason: str, data: gr.LikeData) -> str:
         """Thumbs up or down on an answer: stored redacted, with the question it answered."""
         index = data.index if isinstance(data.index, int) else data.index[0]
-        asked = user_questions(history[:index])
         answer = history[index].get("content") if 0 <= index < len(history) else data.value
         helpful = data.liked is True or data.liked == "Like"
         try:
             holder.feedback().add(
-                question=asked[-1] if asked else "",
+                question=answered_question(history[:index]),
                 answer=message_text(answer),
                 helpful=helpful,
                 reason=reason or "",

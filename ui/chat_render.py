@@ -185,6 +185,13 @@ def contextual_question(message: str, earlier_questions: list[str]) -> str:
     return context
 
 
+def answered_question(history: list[dict]) -> str:
+    """The question the answer after `history` was given to: the last thing asked, read as the
+    chat read it when answering (a follow-up with the question it follows)."""
+    asked = user_questions(history)
+    return contextual_question(asked[-1], asked[:-1]) if asked else ""
+
+
 def message_text(content: object) -> str:
     """A chat message's words: Gradio sends a string or a list of parts."""
     if isinstance(content, list):
