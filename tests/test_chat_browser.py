@@ -167,3 +167,22 @@ def test_markup_typed_into_a_question_is_shown_as_text_and_fetches_nothing(site)
     assert fetched == []
     assert page.locator("#answers img[src*='probe-13']").count() == 0
     page.close()
+
+
+def test_the_first_screen_shows_examples_as_questions_and_no_empty_plan_box(site):
+    """Issue 13: the examples were a table with "any / (not set)" columns, the "Answers" label sat on
+    the panel's first line, and the empty support-plan box took half the screen."""
+    page = open_chat(site, 1280, 900)
+    answers = page.locator("#answers")
+    example = answers.get_by_role("button", name=re.compile("canteen", re.IGNORECASE)).first
+    example.wait_for(timeout=30_000)
+    assert page.get_by_text("(not set)").filter(visible=True).count() <= 1  # the council box alone
+    assert page.locator("table").filter(has_text="(not set)").count() == 0
+    assert (
+        page.locator("#answers label, #answers [data-testid='block-label']").filter(visible=True).count() == 0
+    )
+    assert not page.locator("#plan").is_visible()
+    page.locator("#export").click()  # no answer yet: a warning, still no box
+    page.wait_for_timeout(500)
+    assert not page.locator("#plan").is_visible()
+    page.close()

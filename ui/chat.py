@@ -96,14 +96,14 @@ def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
             shown += section
             yield shown, answer, *pin
 
-    def export(answer: dict) -> str | None:
+    def export(answer: dict) -> gr.File:
         if not answer:
             gr.Warning("Ask a question first: the plan is made from the last answer.")
-            return None
+            return gr.skip()
         folder = Path(tempfile.mkdtemp(prefix="support-plan-"))
         path = folder / "support-plan.md"
         path.write_text(support_plan(answer, chat, templates, date.today().strftime("%d %B %Y")), "utf-8")
-        return str(path)
+        return gr.File(value=str(path), visible=True)
 
     def on_feedback(history: list[dict], reason: str, data: gr.LikeData) -> str:
         """Thumbs up or down on an answer: stored redacted, with the question it answered."""
@@ -145,6 +145,7 @@ def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
         chatbot = gr.Chatbot(
             elem_id="answers",
             label="Answers",
+            show_label=False,  # the label sat on the panel's first line; screen readers still read it
             height=620,
             sanitize_html=True,
             placeholder=chat.privacy,
@@ -159,7 +160,9 @@ def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
             additional_outputs=[last_answer, pin, pin_message],
             textbox=gr.Textbox(placeholder="Describe the situation in a few words", elem_id="question"),
             additional_inputs=[phase, council],
-            examples=[[q, ANY_PHASE, NO_COUNCIL] for q in chat.examples],
+            # Without values for the phase and council, Gradio shows the examples as questions in the
+            # empty panel (with values, as a table whose "any / (not set)" columns mean nothing).
+            examples=[[q] for q in chat.examples],
             api_visibility="private",
         )
         reason = gr.Textbox(
@@ -170,7 +173,10 @@ def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
         chatbot.like(on_feedback, inputs=[chatbot, reason], outputs=reason)
         with gr.Row():
             plan_button = gr.Button("Save the last answer as a support plan (Markdown)", elem_id="export")
-            plan_file = gr.File(label="Support plan", elem_id="plan", interactive=False, height=90)
+            # Shown once there is a plan: empty, it took half the screen.
+            plan_file = gr.File(
+                label="Support plan", elem_id="plan", interactive=False, height=90, visible=False
+            )
         plan_button.click(export, inputs=last_answer, outputs=plan_file)
         blocks.load(councils, outputs=council)
     return blocks
