@@ -96,9 +96,12 @@ def read_manifest(folder: Path) -> dict[str, dict]:
 def describe(path: Path, pages: list[Page], entry: dict | None) -> DocumentInfo:
     """Document details from its manifest entry, or sensible defaults from the file."""
     entry = entry or {}
-    unknown = set(entry) - {"title", "short_title", "publisher", "local_authority", "year", "kind"}
+    unknown = set(entry) - {"title", "short_title", "publisher", "local_authority", "year", "kind", "url"}
     if unknown:
         raise IngestError(path, f"manifest entry has unknown field(s): {', '.join(sorted(unknown))}")
+    url = str(entry.get("url") or "").strip()
+    if url and not re.fullmatch(r"https?://\S+", url):
+        raise IngestError(path, f"manifest entry's url must be an http(s) address, not {url!r}")
     year = entry.get("year") or _year_from_name(path.stem)
     return DocumentInfo(
         id=_slug(path.stem),
@@ -111,6 +114,7 @@ def describe(path: Path, pages: list[Page], entry: dict | None) -> DocumentInfo:
         year=int(year) if year else None,
         kind=str(entry.get("kind", "document")),
         short_title=str(entry.get("short_title", "")),
+        url=url,
     )
 
 

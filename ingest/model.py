@@ -34,6 +34,7 @@ class DocumentInfo:
     year: int | None = None
     kind: str = "document"  # framework, strategy, toolkit, web page …
     short_title: str = ""  # for citations; the title up to its colon when not given
+    url: str = ""  # where a reader can open the document itself, when the manifest says
 
     @property
     def citation_title(self) -> str:

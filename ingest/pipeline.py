@@ -69,6 +69,8 @@ def unit_metadata(unit: Unit, info: DocumentInfo, digest: str) -> dict[str, str 
         "source": info.path,
         "doc_hash": digest,
     }
+    if info.url:
+        meta["url"] = info.url
     if unit.page is not None:  # Chroma keeps no None values
         meta["page"] = unit.page
     if info.year is not None:

@@ -11,6 +11,7 @@ import re
 
 from ingest.units import decode_phases
 from retrieval.library import Passage
+from retrieval.links import show_links
 from retrieval.select import TIER_ORDER, Selection, is_council
 from retrieval.templates import AnswerTemplates
 
@@ -43,6 +44,7 @@ def source_json(passage: Passage, score: float) -> dict:
         "phase": sorted({p for m in members for p in decode_phases(m.metadata.get("phase"))}),
         "score": round(score, 4),
         "units": [m.id for m in members],
+        "url": meta.get("url") or None,  # the document itself, when its manifest entry gives one
     }
 
 
@@ -96,7 +98,8 @@ def compose(selection: Selection, templates: AnswerTemplates) -> dict:
                     "unit_ids": pick.unit_ids,
                 }
             )
-            lines.append(templates.suggestion.format(n=len(suggestions), text=_indent(text), citation=cited))
+            shown = _indent(show_links(text, templates.dead_links))
+            lines.append(templates.suggestion.format(n=len(suggestions), text=shown, citation=cited))
         parts.append("\n".join(lines))
     parts.append(templates.footer)
     return {

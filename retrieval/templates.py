@@ -13,6 +13,7 @@ _ALLOWED = {
     "heading": {"question"},
     "tier_guide": set(),
     "suggestion": {"text", "citation", "n"},
+    "dead_links": set(),
     "citation": {"title", "council", "section", "page"},
     "council": {"council"},
     "page": {"page"},
@@ -29,6 +30,7 @@ class AnswerTemplates(BaseModel):
     tier_guide: str
     tier_headings: dict[str, str]
     suggestion: str
+    dead_links: str
     citation: str
     council: str
     page: str

@@ -67,6 +67,9 @@ def test_the_canteen_question_shows_its_tiers_in_order_and_a_citation_opens_to_i
     text = answers.inner_text()
     assert text.index("Targeted: for identified pupils") < text.index("Specialist: individual")
     assert "Designated quiet area" in text
+    # Its flattened links ("[...](#)") are words with a note, not links to the top of the page.
+    assert answers.locator("a[href='#']").count() == 0
+    assert "words in italics are links in the source document" in text
     citation = answers.locator("details summary", has_text="The sensory environment").first
     citation.click()
     opened = answers.locator("details[open]").first

@@ -52,7 +52,10 @@ def test_sections_come_tier_by_tier_with_each_citation_opening_to_its_passage():
     text = "".join(sections)
     assert "<details><summary>Source: Framework — A › B</summary><blockquote>UNIVERSAL<br>" in text
     assert "<script>" not in text and "&lt;script&gt;" in text  # a document never injects markup
-    assert "2. [Designated quiet area](#) at lunch." in text  # the document's words, numbered on
+    # the document's words, numbered on; its link lost its address when flattened, so: words and a note
+    assert (
+        "2. *Designated quiet area* at lunch. *(words in italics are links in the source document)*" in text
+    )
 
 
 def test_not_covered_shows_the_same_message_as_the_api():
@@ -118,7 +121,10 @@ def test_a_support_plan_lists_every_suggestion_with_its_citation_tier_by_tier():
     assert plan.startswith("# Support plan ideas")
     assert "**Situation:** Y8 anxious about lunch" in plan and "25 November 2026" in plan
     assert plan.index(ANSWER.tier_headings["universal"]) < plan.index(ANSWER.tier_headings["targeted"])
-    assert "2. [Designated quiet area](#) at lunch.  \n   *Source: Framework — A › B*" in plan
+    assert (
+        "2. *Designated quiet area* at lunch. *(words in italics are links in the source document)*  \n"
+        in plan
+    )
     assert plan.rstrip().endswith(CHAT.plan_footer.rstrip())
 
 
@@ -177,3 +183,12 @@ def test_a_safeguarding_answer_shows_route_why_contacts_and_what_was_left_out_be
 def test_the_pinned_route_matches_the_concern(status, immediate, certain, pin):
     given = safeguarding_answer(immediate=immediate, certain=certain)
     assert pin_text({**given, "status": status}, CHAT) == pin
+
+
+def test_a_cited_passage_links_its_document_when_the_manifest_gives_an_address():
+    with_url = answer(
+        sources=[{"id": "s1", "text": "UNIVERSAL\nCalm.", "url": "https://example.org/f.pdf?a=1&b=2"}]
+    )
+    text = "".join(answer_sections(with_url, CHAT, ANSWER))
+    assert '<a href="https://example.org/f.pdf?a=1&amp;b=2" target="_blank" rel="noopener">' in text
+    assert CHAT.open_source not in "".join(answer_sections(answer(), CHAT, ANSWER))

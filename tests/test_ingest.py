@@ -90,6 +90,16 @@ def test_pdf_units_carry_their_page_numbers(settings, small_corpus, embeddings):
     assert pages == {1, 2, 3}
 
 
+def test_a_manifest_address_is_stored_with_its_document_units(settings, small_corpus, embeddings):
+    url = "https://example-school.sch.uk/policies/lunchtime.pdf"
+    (small_corpus / "manifest.yaml").write_text(
+        f"documents:\n  lunchtime-policy.pdf:\n    url: {url}\n", encoding="utf-8"
+    )
+    ingest([small_corpus], settings, lambda: embeddings)
+    by_document = {(m["document"], m.get("url")) for m in _stored(settings).values()}
+    assert by_document == {("lunchtime-policy", url), ("ncb-belonging-matters-programme-2025", None)}
+
+
 def test_bad_files_are_reported_and_the_rest_ingested(settings, small_corpus, embeddings, tmp_path):
     (small_corpus / "empty.txt").write_bytes(b"")
     (small_corpus / "latin1.txt").write_bytes("Café menu".encode("latin-1"))

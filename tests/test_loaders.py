@@ -147,3 +147,10 @@ def test_real_corpus_manifest_describes_every_bundled_file():
     manifest = read_manifest(corpus)
     assert sorted(manifest) == sorted(p.name for p in find_documents([corpus]))
     assert all({"title", "publisher", "local_authority", "year", "kind"} <= set(e) for e in manifest.values())
+
+
+def test_a_manifest_address_is_kept_and_must_be_http(tmp_path):
+    info = describe(tmp_path / "a.txt", [Page("x")], {"url": "https://example.org/a.pdf"})
+    assert info.url == "https://example.org/a.pdf"
+    with pytest.raises(IngestError, match=r"url must be an http\(s\) address"):
+        describe(tmp_path / "a.txt", [Page("x")], {"url": "javascript:alert(1)"})

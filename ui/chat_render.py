@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ingest.datafile import load_yaml_model
 from ingest.units import MARKDOWN_LINK
+from retrieval.links import show_links
 from retrieval.templates import AnswerTemplates, check_placeholders
 
 _ALLOWED = {
@@ -24,6 +25,7 @@ _ALLOWED = {
     "privacy": set(),
     "suggestion": {"n", "text", "citation", "passage"},
     "source_label": {"citation"},
+    "open_source": set(),
     "contact": {"text", "citation", "passage"},
     "footer": set(),
     "plan_heading": {"question", "date"},
@@ -51,6 +53,7 @@ class ChatTemplates(BaseModel):
     privacy: str
     suggestion: str
     source_label: str
+    open_source: str
     contact: str
     pin: Pin
     pin_dismiss: str
@@ -101,9 +104,8 @@ def answer_sections(answer: dict, chat: ChatTemplates, templates: AnswerTemplate
         items = []
         for suggestion in (s for s in answer["suggestions"] if s["tier"] == tier):
             n += 1
-            items.append(
-                _item(chat.suggestion, suggestion, sources, chat, n=n, text=_in_item(suggestion["text"], n))
-            )
+            shown = show_links(suggestion["text"], templates.dead_links)
+            items.append(_item(chat.suggestion, suggestion, sources, chat, n=n, text=_in_item(shown, n)))
         if items:
             yield templates.tier_headings[tier] + "\n\n" + "\n\n".join(items) + "\n\n"
     yield chat.footer
@@ -111,9 +113,13 @@ def answer_sections(answer: dict, chat: ChatTemplates, templates: AnswerTemplate
 
 def _item(template: str, suggestion: dict, sources: dict, chat: ChatTemplates, **fields) -> str:
     source = sources.get(suggestion["source_ids"][0], {})
+    passage = _passage_html(source.get("text", ""))
+    if source.get("url"):
+        link = html.escape(source["url"])
+        passage += f'<br><a href="{link}" target="_blank" rel="noopener">{html.escape(chat.open_source)}</a>'
     return template.format(
         citation=html.escape(chat.source_label.format(citation=suggestion.get("citation", ""))),
-        passage=_passage_html(source.get("text", "")),
+        passage=passage,
         **fields,
     )
 
@@ -168,7 +174,11 @@ def support_plan(answer: dict, chat: ChatTemplates, templates: AnswerTemplates, 
         for suggestion in items:
             n += 1
             lines.append(
-                chat.plan_item.format(n=n, text=suggestion["text"], citation=suggestion.get("citation", ""))
+                chat.plan_item.format(
+                    n=n,
+                    text=show_links(suggestion["text"], templates.dead_links),
+                    citation=suggestion.get("citation", ""),
+                )
             )
         parts.append(templates.tier_headings[tier] + "\n\n" + "\n".join(lines))
     parts.append(chat.plan_footer)
