@@ -125,6 +125,26 @@ def unit_weight(unit: Candidate, policy: SelectionPolicy, phase: str | None, cou
     return weight
 
 
+def council_first(selection: Selection, room: int) -> Selection:
+    """The chosen council's passages among the first `room` sources, and its suggestions in each
+    tier, put ahead of the others, each in its own order: a school looks to its own council's offer
+    first whenever that covers the question. Nothing is added or dropped."""
+    council = (selection.council or "").casefold()
+    if not council:
+        return selection
+
+    def own(passage: Passage) -> bool:
+        return passage.metadata.get("local_authority", "").casefold() == council
+
+    head, tail = selection.sources[:room], selection.sources[room:]
+    sources = sorted(head, key=lambda ps: not own(ps[0])) + tail  # sorted() is stable
+    picks = {
+        tier: sorted(tier_picks, key=lambda p: not (p.passages and own(p.passages[0])))
+        for tier, tier_picks in selection.picks.items()
+    }
+    return Selection(selection.question, selection.phase, picks, sources, selection.council)
+
+
 def is_council(authority: str) -> bool:
     return bool(authority) and authority.casefold() not in ("national", "unknown")
 

@@ -40,7 +40,7 @@ from retrieval.relevance_judge import make_judge
 from retrieval.retriever import UnitRetriever
 from retrieval.safeguarding import SafeguardingRules, load_rules
 from retrieval.safeguarding_answer import compose_safeguarding, contact_picks, leave_out_family
-from retrieval.select import Candidate, Selection, SelectionPolicy, is_council, select
+from retrieval.select import Candidate, Selection, SelectionPolicy, council_first, is_council, select
 from retrieval.templates import load_templates
 from retrieval.threads import one_thread_beside_the_model
 from retrieval.triage import Concern, Triage
@@ -95,9 +95,13 @@ def build_search(
     def choose(x: dict) -> Selection:
         found = to_candidates(x["dense"]), to_candidates(x["keyword"], "keyword_score")
         if judge is None:
-            return select(x["question"], *found, library, policy, x["phase"], x["council"])
-        relevance = judge(x["question"])
-        return select_judged(x["question"], *found, library, policy, relevance, x["phase"], x["council"])
+            chosen = select(x["question"], *found, library, policy, x["phase"], x["council"])
+        else:
+            relevance = judge(x["question"])
+            chosen = select_judged(
+                x["question"], *found, library, policy, relevance, x["phase"], x["council"]
+            )
+        return council_first(chosen, policy.max_sources)
 
     query = itemgetter("query")
     return (

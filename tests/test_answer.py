@@ -154,3 +154,16 @@ def test_for_what_can_we_do_questions_provisions_outrank_the_long_toolkit(servic
     for question in questions:
         top = service.ask(question)["sources"]
         assert top[0]["kind"] == "theme", (question, [s["document"] for s in top])
+
+
+def test_with_a_council_chosen_its_documents_come_first_when_they_cover_the_question(service):
+    """Issue 13: with Westmorland and Furness chosen, national toolkits came before its own strategy."""
+    answer = service.ask(
+        "how can we improve belonging for pupils with SEND", council="Westmorland and Furness"
+    )
+    assert answer["sources"][0]["local_authority"] == "Westmorland and Furness"
+    tiers = [s["tier"] for s in answer["suggestions"]]
+    for tier in set(tiers):
+        councils = [s["citation"] for s in answer["suggestions"] if s["tier"] == tier]
+        own = ["Westmorland and Furness" in c for c in councils]
+        assert own == sorted(own, reverse=True)  # the council's own first within each tier

@@ -9,7 +9,7 @@ import pytest
 from ingest.settings import PROJECT_ROOT
 from retrieval.compose import compose
 from retrieval.library import Library
-from retrieval.select import Candidate, SelectionPolicy, fuse, select
+from retrieval.select import Candidate, SelectionPolicy, council_first, fuse, select
 from retrieval.templates import load_templates
 
 pytestmark = pytest.mark.unit
@@ -167,6 +167,27 @@ def test_another_councils_services_rank_below_the_users_own_and_are_labelled():
     assert "Framework — Area › N" in result["answer"]
     anyone = answer([theirs, ours], dense)  # no council set: every council is named
     assert "Framework (Northumberland) — Area › N" in anyone["answer"]
+
+
+def test_the_chosen_councils_passages_come_first_when_they_cover_the_question():
+    """Issue 13: with Westmorland and Furness chosen, national toolkits ranked above its own strategy."""
+    national = [unit(f"r{i}", f"Toolkit idea {i}.", theme=f"R{i}", council="national") for i in range(3)]
+    own = unit("w", "Belonging through the graduated response.", theme="W", council="Westmorland and Furness")
+    far = unit("f", "Unrelated council line.", theme="F", council="Westmorland and Furness")
+    units = [*national, own, far]
+    dense = hits(*((n, 0.8 - i / 100) for i, n in enumerate(national)), (own, 0.76), (far, 0.31))
+    policy = POLICY.model_copy(update={"max_per_tier": 4})
+    chosen = select("q", dense, [], Library(units), policy, council="Westmorland and Furness")
+    ordered = council_first(chosen, room=4)
+    assert [p.metadata["theme"] for p, _ in ordered.sources][:4] == ["W", "R0", "R1", "R2"]
+    assert {p.metadata["theme"] for p, _ in ordered.sources} == {
+        p.metadata["theme"] for p, _ in chosen.sources
+    }
+    assert ordered.picks["targeted"][0].shown.id == "w"
+    assert (
+        council_first(select("q", dense, [], Library(units), policy), room=4).sources[0][0].metadata["theme"]
+        == "R0"
+    )
 
 
 def test_citation_carries_the_page_when_there_is_one():
