@@ -80,7 +80,8 @@ def compose(selection: Selection, templates: AnswerTemplates) -> dict:
         }
     suggestions = []
     parts = [templates.heading.format(question=selection.question), templates.tier_guide]
-    for tier in (*TIER_ORDER, "none"):
+    order = [t for t in (*TIER_ORDER, "none") if t != selection.lead]
+    for tier in [selection.lead, *order] if selection.lead else order:
         picks = selection.picks.get(tier, [])
         if not picks:
             continue
@@ -109,4 +110,5 @@ def compose(selection: Selection, templates: AnswerTemplates) -> dict:
         "suggestions": suggestions,
         "sources": sources,
         "answer": "\n\n".join(parts),
+        "lead": selection.lead,  # the tier shown first when it holds what a lookup asked for
     }

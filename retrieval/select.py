@@ -93,6 +93,7 @@ class Selection:
     picks: dict[str, list[Pick]]  # tier (or "none") → suggestions, best first
     sources: list[tuple[Passage, float]]  # ranked best first
     council: str | None = None
+    lead: str | None = None  # the tier (or "none") shown first: it holds what a lookup asked for
 
     @property
     def covered(self) -> bool:
@@ -142,7 +143,7 @@ def council_first(selection: Selection, room: int) -> Selection:
         tier: sorted(tier_picks, key=lambda p: not (p.passages and own(p.passages[0])))
         for tier, tier_picks in selection.picks.items()
     }
-    return Selection(selection.question, selection.phase, picks, sources, selection.council)
+    return Selection(selection.question, selection.phase, picks, sources, selection.council, selection.lead)
 
 
 def is_council(authority: str) -> bool:

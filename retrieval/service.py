@@ -33,6 +33,7 @@ from retrieval.compose import compose
 from retrieval.judged_select import select_judged
 from retrieval.keyword import KeywordRetriever
 from retrieval.library import Library
+from retrieval.lookup import lead_with, listing
 from retrieval.phase import PHASES, question_phase
 from retrieval.query_vectors import QueryVectors
 from retrieval.relevance import Relevance
@@ -101,7 +102,8 @@ def build_search(
             chosen = select_judged(
                 x["question"], *found, library, policy, relevance, x["phase"], x["council"]
             )
-        return council_first(chosen, policy.max_sources)
+        chosen = council_first(chosen, policy.max_sources)
+        return lead_with(chosen, listing(x["question"], library.units.values()), library)
 
     query = itemgetter("query")
     return (

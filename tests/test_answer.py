@@ -167,3 +167,11 @@ def test_with_a_council_chosen_its_documents_come_first_when_they_cover_the_ques
         councils = [s["citation"] for s in answer["suggestions"] if s["tier"] == tier]
         own = ["Westmorland and Furness" in c for c in councils]
         assert own == sorted(own, reverse=True)  # the council's own first within each tier
+
+
+def test_a_question_counting_a_list_gets_the_passage_that_counts_it_first(service):
+    """Issue 13: the README's own lookup returned graduated-response bullets, not the six priorities."""
+    answer = service.ask("what are Westmorland and Furness's six priorities?")
+    assert "six strategic priorities" in answer["suggestions"][0]["text"]
+    assert "Culture" in answer["sources"][0]["text"] and answer["lead"] == "none"
+    assert answer["answer"].index("six strategic priorities") < answer["answer"].index("Source:")

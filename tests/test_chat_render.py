@@ -192,3 +192,8 @@ def test_a_cited_passage_links_its_document_when_the_manifest_gives_an_address()
     text = "".join(answer_sections(with_url, CHAT, ANSWER))
     assert '<a href="https://example.org/f.pdf?a=1&amp;b=2" target="_blank" rel="noopener">' in text
     assert CHAT.open_source not in "".join(answer_sections(answer(), CHAT, ANSWER))
+
+
+def test_a_lookups_answer_leads_with_the_tier_that_holds_it():
+    sections = list(answer_sections(answer(lead="targeted"), CHAT, ANSWER))
+    assert sections[0].startswith(ANSWER.tier_headings["targeted"])

@@ -84,6 +84,11 @@ def _in_item(text: str, n: int) -> str:
     return html.escape(text, quote=False).replace("\n", "\n" + " " * (len(str(n)) + 2))
 
 
+def _tier_order(answer: dict) -> list[str]:
+    """Universal, Targeted, Specialist, background; what a lookup asked for leads, whatever its tier."""
+    return list(dict.fromkeys([answer["lead"], *_TIERS])) if answer.get("lead") else list(_TIERS)
+
+
 def answer_sections(answer: dict, chat: ChatTemplates, templates: AnswerTemplates) -> Iterator[str]:
     """The answer as Markdown, a section at a time (for streaming): tiers in order, then the footer.
 
@@ -100,7 +105,7 @@ def answer_sections(answer: dict, chat: ChatTemplates, templates: AnswerTemplate
         yield templates.not_covered
         return
     n = 0
-    for tier in _TIERS:
+    for tier in _tier_order(answer):
         items = []
         for suggestion in (s for s in answer["suggestions"] if s["tier"] == tier):
             n += 1
@@ -166,7 +171,7 @@ def support_plan(answer: dict, chat: ChatTemplates, templates: AnswerTemplates, 
     elif answer.get("status") != "answered":
         parts.append(templates.not_covered)
     n = 0
-    for tier in _TIERS:
+    for tier in _tier_order(answer):
         items = [s for s in answer.get("suggestions", []) if s["tier"] == tier]
         if not items:
             continue
