@@ -11,6 +11,7 @@ from ingest.datafile import load_yaml_model
 
 _ALLOWED = {
     "heading": {"question"},
+    "follow_up": {"question"},
     "tier_guide": set(),
     "suggestion": {"text", "citation", "n"},
     "dead_links": set(),
@@ -27,6 +28,7 @@ class AnswerTemplates(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     heading: str
+    follow_up: str
     tier_guide: str
     tier_headings: dict[str, str]
     suggestion: str

@@ -153,6 +153,23 @@ def test_the_openai_client_reads_the_chat_completion_endpoint(base, service):
     assert [m.id for m in client.models.list()] == ["provision-assistant"]
 
 
+def test_the_openai_endpoint_reads_a_follow_up_as_the_chat_does(base, service):
+    """Issue 13: /v1/chat/completions answered "and what about at home?" on its own."""
+    from openai import OpenAI
+
+    client = OpenAI(base_url=f"{base}/v1", api_key="unused", max_retries=0)
+    messages = [
+        {"role": "user", "content": CANTEEN},
+        {"role": "assistant", "content": "(the earlier answer)"},
+        {"role": "user", "content": "and what about at home?"},
+    ]
+    reply = client.chat.completions.create(model="provision-assistant", messages=messages)
+    extra = reply.model_extra["provision_assistant"]
+    assert extra["follows"] == CANTEEN
+    assert extra["suggestions"] == service.ask("Year 8 pupil anxious at home")["suggestions"]
+    assert reply.choices[0].message.content.startswith(f"*Read as a follow-up to: {CANTEEN}*")
+
+
 def test_the_openai_client_sees_a_bad_question_as_a_bad_request(base):
     import openai
 

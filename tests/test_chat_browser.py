@@ -81,8 +81,12 @@ def test_the_canteen_question_shows_its_tiers_in_order_and_a_citation_opens_to_i
 
 
 def test_a_follow_up_keeps_the_pupil_in_context(page, service):
+    from retrieval.conversation import read_conversation
+
     follow_up = "and what about at home?"
-    with_context = {s["text"] for s in service.ask(f"{CANTEEN} {follow_up}")["suggestions"]}
+    with_context = {
+        s["text"] for s in service.ask(read_conversation([CANTEEN, follow_up]).question)["suggestions"]
+    }
     alone = {s["text"] for s in service.ask(follow_up)["suggestions"]}
     # Words shown only when the pupil's question is kept, as the page shows them (links as text).
     marker = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", sorted(with_context - alone)[0])[:50]
@@ -99,6 +103,7 @@ def test_a_follow_up_keeps_the_pupil_in_context(page, service):
         timeout=60_000,
     )
     assert marker in bots.last.inner_text()
+    assert f"Read as a follow-up to: {CANTEEN}" in bots.last.inner_text()
 
 
 def test_thumbs_up_stores_the_feedback_with_its_reason(page, corpus_index):

@@ -10,7 +10,6 @@ from ui.chat_render import (
     ChatTemplates,
     answer_sections,
     answered_question,
-    contextual_question,
     load_chat_templates,
     pin_text,
     support_plan,
@@ -62,32 +61,6 @@ def test_not_covered_shows_the_same_message_as_the_api():
     assert list(answer_sections(answer(status="not_covered"), CHAT, ANSWER)) == [ANSWER.not_covered]
 
 
-@pytest.mark.parametrize(
-    ("message", "earlier", "expected"),
-    [
-        (
-            "and what about at home?",
-            ["Y8 anxious about lunch"],
-            "Y8 anxious about lunch and what about at home?",
-        ),
-        ("at home?", ["Y8 anxious about lunch"], "Y8 anxious about lunch at home?"),
-        (
-            "reception child won't separate from mum",
-            ["Y8 anxious about lunch"],
-            "reception child won't separate from mum",
-        ),
-        ("and at home?", [], "and at home?"),
-        (
-            "what about KS3?",
-            ["Y5 lonely at break", "and in class?"],
-            "Y5 lonely at break and in class? what about KS3?",
-        ),
-    ],
-)
-def test_a_follow_up_carries_the_question_it_follows(message, earlier, expected):
-    assert contextual_question(message, earlier) == expected
-
-
 def test_user_questions_read_gradio_messages():
     history = [
         {"role": "user", "content": "first"},
@@ -104,7 +77,7 @@ def test_a_rating_names_the_question_the_answer_was_given_to():
         {"role": "assistant", "content": "an answer"},
         {"role": "user", "content": "and at home?"},
     ]
-    assert answered_question(history) == "Y8 anxious about lunch and at home?"
+    assert answered_question(history) == "Y8 anxious at home"
     assert answered_question(history[:1]) == "Y8 anxious about lunch"
     assert answered_question([]) == ""
 
@@ -192,6 +165,14 @@ def test_a_cited_passage_links_its_document_when_the_manifest_gives_an_address()
     text = "".join(answer_sections(with_url, CHAT, ANSWER))
     assert '<a href="https://example.org/f.pdf?a=1&amp;b=2" target="_blank" rel="noopener">' in text
     assert CHAT.open_source not in "".join(answer_sections(answer(), CHAT, ANSWER))
+
+
+def test_a_follow_ups_answer_names_the_question_it_continues_after_any_route():
+    followed = answer(follows="Y8 <b>anxious</b> about lunch")
+    sections = list(answer_sections(followed, CHAT, ANSWER))
+    assert (
+        sections[0] == ANSWER.follow_up.format(question="Y8 &lt;b&gt;anxious&lt;/b&gt; about lunch") + "\n\n"
+    )
 
 
 def test_a_lookups_answer_leads_with_the_tier_that_holds_it():

@@ -29,6 +29,17 @@ def route_first(answer: dict) -> list[str]:
     return text.split("\n\n")
 
 
+def following(answer: dict, follows: str | None, template: str) -> dict:
+    """The answer naming the earlier question a follow-up was read with: after a safeguarding
+    route (which stays first), else first."""
+    if not follows:
+        return answer
+    sections = route_first(answer)
+    at = 1 if answer.get("status") == "safeguarding" and answer.get("safeguarding") else 0
+    sections.insert(at, template.format(question=follows))
+    return {**answer, "follows": follows, "answer": "\n\n".join(sections)}
+
+
 def answer_events(answer: dict) -> Iterator[str]:
     safeguarding = answer.get("safeguarding") if answer.get("status") == "safeguarding" else None
     if safeguarding:

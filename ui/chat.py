@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING
 
 from ingest.errors import ProvisionsError
 from ingest.settings import Settings
+from retrieval.conversation import read_conversation
 from retrieval.templates import load_templates
+from ui.answer_stream import following
 from ui.chat_render import (
     answer_sections,
     answered_question,
-    contextual_question,
     load_chat_templates,
     message_text,
     pin_text,
@@ -79,16 +80,17 @@ def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
             busy = holder.error or "The assistant is still starting up; please try again in a few seconds."
             yield busy, {}, gr.skip(), gr.skip()
             return
-        question = contextual_question(message, user_questions(history))
+        asked = read_conversation([*user_questions(history), message])
         try:
             answer = service.ask(
-                question,
+                asked.question,
                 phase=None if phase == ANY_PHASE else phase,
                 council=None if council in ("", NO_COUNCIL) else council,
             )
         except ProvisionsError as exc:  # a message staff can act on, never a traceback
             yield str(exc), {}, gr.skip(), gr.skip()
             return
+        answer = following(answer, asked.follows, templates.follow_up)
         pinned = pin_text(answer, chat)
         pin = (gr.Column(visible=True), pinned) if pinned else (gr.skip(), gr.skip())
         shown = ""

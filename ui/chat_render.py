@@ -8,7 +8,6 @@ markup into the page.
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ingest.datafile import load_yaml_model
 from ingest.units import MARKDOWN_LINK
+from retrieval.conversation import read_conversation
 from retrieval.links import show_links
 from retrieval.templates import AnswerTemplates, check_placeholders
 
@@ -33,8 +33,6 @@ _ALLOWED = {
     "plan_footer": set(),
 }
 _TIERS = ("universal", "targeted", "specialist", "none")
-# A follow-up leans on the question before it: "and what about at home?"
-_FOLLOW_UP = re.compile(r"^\s*(and|also|plus|but|or|what about|how about|what if|same for)\b", re.IGNORECASE)
 
 
 class Pin(BaseModel):
@@ -96,12 +94,21 @@ def answer_sections(answer: dict, chat: ChatTemplates, templates: AnswerTemplate
     any provision.
     """
     sources = {s["id"]: s for s in answer.get("sources", [])}
+    note = (
+        templates.follow_up.format(question=html.escape(answer["follows"])) if answer.get("follows") else ""
+    )
     if answer.get("status") == "safeguarding":
-        yield from _safeguarding_sections(answer["safeguarding"], sources, chat)
+        route, *rest = _safeguarding_sections(answer["safeguarding"], sources, chat)
+        yield route
+        if note:
+            yield note + "\n\n"
+        yield from rest
         if not answer.get("suggestions"):
             yield chat.footer
             return
-    elif answer.get("status") != "answered":
+    elif note:
+        yield note + "\n\n"
+    if answer.get("status") not in ("answered", "safeguarding"):
         yield templates.not_covered
         return
     n = 0
@@ -190,21 +197,10 @@ def support_plan(answer: dict, chat: ChatTemplates, templates: AnswerTemplates, 
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
-def contextual_question(message: str, earlier_questions: list[str]) -> str:
-    """The question to answer: a follow-up ("and at home?") carries the question it follows."""
-    context = ""
-    for question in [*earlier_questions, message]:
-        question = question.strip()
-        follows = _FOLLOW_UP.match(question) or len(question.split()) <= 3
-        context = f"{context} {question}" if context and follows else question
-    return context
-
-
 def answered_question(history: list[dict]) -> str:
     """The question the answer after `history` was given to: the last thing asked, read as the
     chat read it when answering (a follow-up with the question it follows)."""
-    asked = user_questions(history)
-    return contextual_question(asked[-1], asked[:-1]) if asked else ""
+    return read_conversation(user_questions(history)).question
 
 
 def message_text(content: object) -> str:

@@ -18,7 +18,8 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from ingest.errors import InvalidQuestionError
-from ui.answer_stream import route_first
+from retrieval.conversation import read_conversation
+from ui.answer_stream import following, route_first
 from ui.api_models import ChatCompletionRequest, OpenAIError, Problem
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ def _error(message: str, param: str | None = None) -> JSONResponse:
 
 
 def _extra(answer: dict) -> dict:
-    keys = ("status", "phase", "suggestions", "sources", "safeguarding")
+    keys = ("status", "phase", "suggestions", "sources", "safeguarding", "follows")
     return {k: answer[k] for k in keys if answer.get(k) is not None}
 
 
@@ -77,17 +78,21 @@ def openai_router(holder: ServiceHolder) -> APIRouter:
         },
     )
     async def chat_completions(body: ChatCompletionRequest) -> JSONResponse | StreamingResponse:
-        """The last user message is the question; `phase` and `council` may be sent as extra fields."""
+        """The last user message is the question, a follow-up read with the one it continues (as the
+        chat reads it); `phase` and `council` may be sent as extra fields."""
         questions = [m.text for m in body.messages if m.role == "user" and m.text.strip()]
         if not questions:
             return _error("the messages hold no user message to answer", "messages")
         service = holder.require()
+        # Read as the chat reads it: a follow-up is answered with the question it continues.
+        asked = read_conversation(questions)
         try:
             answer = await run_in_threadpool(
-                service.ask, questions[-1], phase=body.phase, council=body.council
+                service.ask, asked.question, phase=body.phase, council=body.council
             )
         except InvalidQuestionError as exc:
             return _error(str(exc), "messages")
+        answer = following(answer, asked.follows, service.templates.follow_up)
         if body.stream:
             return StreamingResponse(_stream(answer, body.model), media_type="text/event-stream")
         return JSONResponse(

@@ -1,0 +1,54 @@
+"""How a conversation is read (issue 13: a follow-up returned the earlier answer again). Pure."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.conversation import Asked, read_conversation
+
+pytestmark = pytest.mark.unit
+CANTEEN = "Year 8 pupil anxious about the canteen"
+
+
+@pytest.mark.parametrize(
+    ("questions", "asked"),
+    [
+        ([CANTEEN, "and what about at home?"], Asked("Year 8 pupil anxious at home", CANTEEN)),
+        ([CANTEEN, "at home?"], Asked("Year 8 pupil anxious at home", CANTEEN)),
+        (["Y5 lonely at break", "and in class?"], Asked("Y5 lonely in class", "Y5 lonely at break")),
+        (
+            ["Y5 lonely at break", "and in class?", "what about KS3?"],
+            Asked("Y5 lonely in class KS3", "Y5 lonely in class"),
+        ),
+        (
+            ["Y8 girl refusing to do PE", "and her brother in Y4?"],
+            Asked("Y8 girl refusing to do PE her brother in Y4", "Y8 girl refusing to do PE"),
+        ),
+        (
+            [CANTEEN, "reception child won't separate from mum"],
+            Asked("reception child won't separate from mum"),
+        ),
+        (["and at home?"], Asked("and at home?")),
+        ([], Asked("")),
+    ],
+)
+def test_a_follow_up_is_the_question_it_continues_with_the_new_aspect(questions, asked):
+    assert read_conversation(questions) == asked
+
+
+def test_the_note_naming_the_earlier_question_never_goes_before_a_safeguarding_route():
+    from ui.answer_stream import following
+
+    template = "*Read as a follow-up to: {question}*"
+    plain = {"status": "answered", "answer": "**Suggestions for:** x\n\n### Universal\n\n1. A line."}
+    noted = following(plain, CANTEEN, template)
+    assert noted["answer"].startswith(template.format(question=CANTEEN)) and noted["follows"] == CANTEEN
+    route = {"route": "**Safeguarding first:** tell your DSL today.", "why": "*Why:* words."}
+    urgent = {
+        "status": "safeguarding",
+        "safeguarding": route,
+        "answer": route["route"] + "\n\n" + route["why"],
+    }
+    sections = following(urgent, CANTEEN, template)["answer"].split("\n\n")
+    assert sections[0] == route["route"] and sections[2] == template.format(question=CANTEEN)
+    assert following(plain, None, template) is plain
