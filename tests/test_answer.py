@@ -175,3 +175,21 @@ def test_a_question_counting_a_list_gets_the_passage_that_counts_it_first(servic
     assert "six strategic priorities" in answer["suggestions"][0]["text"]
     assert "Culture" in answer["sources"][0]["text"] and answer["lead"] == "none"
     assert answer["answer"].index("six strategic priorities") < answer["answer"].index("Source:")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        CANTEEN,
+        "how do I reset my SIMS password",
+        "what are Westmorland and Furness's six priorities?",
+        "a Y5 pupil just told me her stepdad hits her with a belt and she's scared to go home tonight",
+    ],
+    ids=["answered", "not-covered", "lookup", "safeguarding"],
+)
+def test_every_kind_of_answer_keeps_the_typed_contract(service, question):
+    """Issue 13: the answer is one typed model (retrieval/answer_model.py) that the API documents."""
+    from retrieval.answer_model import Answer
+
+    answer = service.ask(question)
+    assert Answer.model_validate(answer).model_dump(exclude_unset=True) == answer

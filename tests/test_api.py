@@ -153,6 +153,16 @@ def test_the_openai_client_reads_the_chat_completion_endpoint(base, service):
     assert [m.id for m in client.models.list()] == ["provision-assistant"]
 
 
+def test_the_schema_documents_the_answer_so_a_client_can_be_generated(base):
+    """Issue 13: /openapi.json documented /api/ask's answer as {}."""
+    schema = httpx.get(f"{base}/openapi.json").json()
+    ok = schema["paths"]["/api/ask"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    answer = schema["components"]["schemas"][ok["$ref"].rsplit("/", 1)[-1]]
+    assert {"question", "status", "suggestions", "sources", "answer"} <= set(answer["required"])
+    suggestion = schema["components"]["schemas"]["Suggestion"]
+    assert suggestion["properties"]["tier"]["enum"] == ["universal", "targeted", "specialist", "none"]
+
+
 def test_the_openai_endpoint_reads_a_follow_up_as_the_chat_does(base, service):
     """Issue 13: /v1/chat/completions answered "and what about at home?" on its own."""
     from openai import OpenAI

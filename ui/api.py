@@ -22,9 +22,10 @@ from starlette.concurrency import run_in_threadpool
 
 from ingest.errors import InvalidQuestionError
 from ingest.settings import Settings
+from retrieval.answer_model import Answer, TierName
 from retrieval.catalogue import catalogue_rows, documents
 from ui.answer_stream import answer_events
-from ui.api_models import REFUSALS, AskRequest, FeedbackRequest, TierName
+from ui.api_models import REFUSALS, AskRequest, FeedbackRequest
 from ui.limits import BodyCheck, ChatQueueCheck, HeaderCheck, add_rate_limit
 from ui.service_holder import ServiceHolder
 
@@ -109,7 +110,14 @@ def create_app(settings: Settings, service: AnswerService | None = None, *, chat
 
     keyed = [Depends(require_key)]
 
-    @app.post("/api/ask", tags=["answers"], dependencies=keyed, summary="The tiered answer, as JSON")
+    @app.post(
+        "/api/ask",
+        tags=["answers"],
+        dependencies=keyed,
+        summary="The tiered answer, as JSON",
+        response_model=Answer,
+        response_model_exclude_unset=True,  # the JSON the service composed, key for key
+    )
     def ask(body: AskRequest, request: Request) -> dict:
         """The same JSON as `provisions ask --json`: status, suggestions by tier, cited sources, Markdown."""
         return holder.require().ask(body.question, phase=body.phase, council=body.council)

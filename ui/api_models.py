@@ -6,8 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
-PhaseName = Literal["early years", "primary", "secondary"]
-TierName = Literal["universal", "targeted", "specialist"]
+from retrieval.answer_model import PhaseName
+
 CANTEEN = "Year 8 pupil anxious about the canteen"
 
 
