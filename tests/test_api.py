@@ -163,6 +163,39 @@ def test_the_schema_documents_the_answer_so_a_client_can_be_generated(base):
     assert suggestion["properties"]["tier"]["enum"] == ["universal", "targeted", "specialist", "none"]
 
 
+def test_a_client_generated_from_the_schema_reads_an_answer(base, service, tmp_path, monkeypatch):
+    """What an intranet team does: generate a typed client from /openapi.json (openapi-python-client)
+    and read an answer with it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    schema = tmp_path / "openapi.json"
+    schema.write_text(httpx.get(f"{base}/openapi.json").text, encoding="utf-8")
+    config = tmp_path / "config.yaml"
+    config.write_text("post_hooks: []\n", encoding="utf-8")  # no formatter needed to use it
+    generator = Path(sys.executable).with_name("openapi-python-client")
+    output = ["--output-path", tmp_path / "provisions_client"]
+    subprocess.run(
+        [generator, "generate", "--path", schema, "--meta", "none", "--config", config, *output],
+        check=True,
+        capture_output=True,
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from provisions_client import Client
+    from provisions_client.api.answers import ask_api_ask_post
+    from provisions_client.models import Answer, AskRequest
+
+    answer = ask_api_ask_post.sync(
+        client=Client(base_url=base, timeout=30), body=AskRequest(question=CANTEEN)
+    )
+    assert isinstance(answer, Answer) and answer.status == "answered"
+    expected = service.ask(CANTEEN)["suggestions"]
+    assert [(s.tier, s.text, s.citation) for s in answer.suggestions] == [
+        (s["tier"], s["text"], s["citation"]) for s in expected
+    ]
+
+
 def test_the_openai_endpoint_reads_a_follow_up_as_the_chat_does(base, service):
     """Issue 13: /v1/chat/completions answered "and what about at home?" on its own."""
     from openai import OpenAI
