@@ -28,10 +28,16 @@ _ASPECT_IS_SETTING = re.compile(rf"^{_PLACE}\s+\S", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Asked:
-    """The question to answer, and the earlier question it continues (None if it stands alone)."""
+    """The question to answer, and the earlier question it continues (None if it stands alone).
+
+    `thread`: the messages as typed since the last question that stood alone, this one excepted.
+    Rewriting a follow-up can drop earlier words ("…came in with a black eye" + "at lunch?"), so
+    the safeguarding triage reads these with it: a risk named earlier still leads the answer.
+    """
 
     question: str
     follows: str | None = None
+    thread: tuple[str, ...] = ()
 
 
 def is_follow_up(message: str) -> bool:
@@ -51,12 +57,14 @@ def continued(context: str, message: str) -> str:
 
 def read_conversation(questions: Sequence[str]) -> Asked:
     """The last of `questions` (oldest first) as it is to be answered."""
-    asked = Asked("")
+    asked, typed = Asked(""), ""
     for message in (q.strip() for q in questions):
         if not message:
             continue
         if asked.question and is_follow_up(message):
-            asked = Asked(continued(asked.question, message), asked.question)
+            thread = (*asked.thread, typed)
+            asked = Asked(continued(asked.question, message), asked.question, thread)
         else:
             asked = Asked(message)
+        typed = message
     return asked

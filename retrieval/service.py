@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
@@ -201,13 +201,23 @@ class AnswerService:
         if self._lease is not None:
             self._lease.release()
 
-    def ask(self, question: str, *, phase: str | None = None, council: str | None = None) -> dict:
+    def ask(
+        self,
+        question: str,
+        *,
+        phase: str | None = None,
+        council: str | None = None,
+        earlier: Sequence[str] = (),
+    ) -> dict:
         """The answer JSON.
 
         `phase` overrides the phase read from the question; `council` (the user's
         local authority) overrides a council the question names and the setting.
+        `earlier`: the messages a follow-up continues (`Asked.thread`); the safeguarding
+        triage reads them with the question, so a risk of harm named earlier still leads.
         """
         text = clean_question(question, self.settings.max_question_chars)
+        heard = " ".join(" ".join([*earlier, text]).split())
         if phase is not None and phase not in PHASES:
             raise InvalidQuestionError(f"phase must be one of {', '.join(PHASES)}; got {phase!r}")
         if council and council.casefold() not in {c.casefold() for c in self.councils}:
@@ -217,8 +227,8 @@ class AnswerService:
         council = council or self.vocabulary.council_named(text, self.councils) or self.settings.council
         # Triage first: a possible risk of harm leads with the safeguarding route.
         # One model call for the question as typed (triage) and as searched (with staff words).
-        self._vectors.prime([text, self.vocabulary.expand(text)])
-        concern = self.triage(text, self._vectors.embed_query(text))
+        self._vectors.prime([heard, text, self.vocabulary.expand(text)])
+        concern = self.triage(heard, self._vectors.embed_query(heard))
         inputs = {"question": text, "phase": phase or question_phase(text), "council": council or None}
         selection = self.search.invoke(inputs)
         if concern is None:

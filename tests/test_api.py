@@ -211,6 +211,12 @@ def test_the_openai_endpoint_reads_a_follow_up_as_the_chat_does(base, service):
     assert extra["follows"] == CANTEEN
     assert extra["suggestions"] == service.ask("Year 8 pupil anxious at home")["suggestions"]
     assert reply.choices[0].message.content.startswith(f"*Read as a follow-up to: {CANTEEN}*")
+    # A route called for earlier still leads, whatever the follow-up's rewrite kept.
+    told = [{"role": "user", "content": DISCLOSURE}, {"role": "user", "content": "and at lunchtime?"}]
+    reply = client.chat.completions.create(model="provision-assistant", messages=told)
+    extra = reply.model_extra["provision_assistant"]
+    assert extra["status"] == "safeguarding"
+    assert reply.choices[0].message.content.startswith(extra["safeguarding"]["route"])
 
 
 def test_the_openai_client_sees_a_bad_question_as_a_bad_request(base):

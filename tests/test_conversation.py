@@ -33,7 +33,17 @@ CANTEEN = "Year 8 pupil anxious about the canteen"
     ],
 )
 def test_a_follow_up_is_the_question_it_continues_with_the_new_aspect(questions, asked):
-    assert read_conversation(questions) == asked
+    got = read_conversation(questions)
+    assert (got.question, got.follows) == (asked.question, asked.follows)
+
+
+def test_the_thread_keeps_every_word_typed_since_the_question_that_stood_alone():
+    """A rewrite may drop words that matter ("a black eye"): the triage reads the thread too."""
+    injured = "Y3 boy came in with a black eye"
+    asked = read_conversation([CANTEEN, injured, "at lunch?", "and in PE?"])
+    assert asked.question == "Y3 boy came in PE"  # the black eye is gone from the rewrite
+    assert asked.thread == (injured, "at lunch?")
+    assert read_conversation([CANTEEN, injured]).thread == ()
 
 
 def test_the_note_naming_the_earlier_question_never_goes_before_a_safeguarding_route():

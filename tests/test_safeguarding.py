@@ -65,6 +65,15 @@ def test_a_disclosure_about_home_leads_with_999_says_why_and_never_contacts_the_
     )
 
 
+def test_a_follow_up_keeps_the_route_a_message_before_it_called_for(service):
+    """A follow-up's rewrite can drop the words that named the harm; the triage reads the thread."""
+    disclosure = "a Y5 pupil just told me her stepdad hits her with a belt and she's scared to go home"
+    follow_up = "what can we put in place at lunchtime"
+    assert service.ask(follow_up)["status"] != "safeguarding"
+    answer = service.ask(follow_up, earlier=[disclosure])
+    assert answer["status"] == "safeguarding" and answer["question"] == follow_up
+
+
 def test_an_emergency_leads_with_999_whatever_the_classifier_says(service):
     answer = service.ask("y3 boy collapsed in the playground and isn't responding")
     assert answer["status"] == "safeguarding" and answer["safeguarding"]["immediate"]

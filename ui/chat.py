@@ -86,6 +86,7 @@ def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
                 asked.question,
                 phase=None if phase == ANY_PHASE else phase,
                 council=None if council in ("", NO_COUNCIL) else council,
+                earlier=asked.thread,
             )
         except ProvisionsError as exc:  # a message staff can act on, never a traceback
             yield str(exc), {}, gr.skip(), gr.skip()

@@ -88,7 +88,7 @@ def openai_router(holder: ServiceHolder) -> APIRouter:
         asked = read_conversation(questions)
         try:
             answer = await run_in_threadpool(
-                service.ask, asked.question, phase=body.phase, council=body.council
+                service.ask, asked.question, phase=body.phase, council=body.council, earlier=asked.thread
             )
         except InvalidQuestionError as exc:
             return _error(str(exc), "messages")
