@@ -13,6 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from retrieval.phase import question_phase, without_phase
+
 # A message that leans on the one before: it starts with a connective, or is a few words.
 _CONNECTIVE = re.compile(
     r"^\s*(?:(?:and|also|plus|but|or|ok|so)\b[\s,]*)*(?:(?:what|how)\s+about|what\s+if|same\s+for)?\b[\s,]*",
@@ -49,6 +51,10 @@ def continued(context: str, message: str) -> str:
     aspect = _CONNECTIVE.sub("", message.strip(), count=1).strip().rstrip("?").strip()
     if not aspect:
         return context
+    # "what about KS3?" after a Year 5 question: the new phase replaces the old one.
+    named = question_phase(aspect)
+    if named and question_phase(context) not in (None, named):
+        context = without_phase(context)
     setting = _SETTING.search(context)
     if setting and _ASPECT_IS_SETTING.match(aspect):
         return f"{context[: setting.start()]} {aspect}"

@@ -48,6 +48,13 @@ def question_phase(question: str) -> str | None:
     return None
 
 
+def without_phase(text: str) -> str:
+    """`text` with the year groups, key stages, ages and phase names it gives taken out."""
+    for rx in (_YEAR, _KEY_STAGE, _AGE, *_WORDS.values()):
+        text = rx.sub("", text)
+    return " ".join(text.split())
+
+
 def fits_phase(unit_phases: str, phase: str | None) -> bool:
     """False when the documents mark a unit for other phases only."""
     marked = decode_phases(unit_phases)

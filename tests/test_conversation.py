@@ -18,12 +18,17 @@ CANTEEN = "Year 8 pupil anxious about the canteen"
         (["Y5 lonely at break", "and in class?"], Asked("Y5 lonely in class", "Y5 lonely at break")),
         (
             ["Y5 lonely at break", "and in class?", "what about KS3?"],
-            Asked("Y5 lonely in class KS3", "Y5 lonely in class"),
+            Asked("lonely in class KS3", "Y5 lonely in class"),  # the new phase replaces the old
         ),
         (
             ["Y8 girl refusing to do PE", "and her brother in Y4?"],
-            Asked("Y8 girl refusing to do PE her brother in Y4", "Y8 girl refusing to do PE"),
+            Asked("girl refusing to do PE her brother in Y4", "Y8 girl refusing to do PE"),
         ),
+        (
+            ["reception child won't separate from mum", "and in Y2?"],
+            Asked("child won't separate from mum in Y2", "reception child won't separate from mum"),
+        ),
+        (["Y8 anxious in PE", "and in KS4?"], Asked("Y8 anxious in KS4", "Y8 anxious in PE")),
         (
             [CANTEEN, "reception child won't separate from mum"],
             Asked("reception child won't separate from mum"),
