@@ -7,6 +7,12 @@ from dataclasses import dataclass, field
 TIER_ORDER = ("universal", "targeted", "specialist")
 
 
+def shown_order(lead: str | None = None) -> list[str]:
+    """The order an answer shows its tiers in, background ("none") last; `lead` (the tier holding
+    what a lookup asked for) first when given."""
+    return list(dict.fromkeys([*([lead] if lead else []), *TIER_ORDER, "none"]))
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A stored unit with its relevance to the question (higher is better)."""

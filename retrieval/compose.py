@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 
 from ingest.units import decode_phases
+from retrieval.candidate import shown_order
 from retrieval.library import Passage
 from retrieval.links import show_links
-from retrieval.select import TIER_ORDER, Selection, is_council
+from retrieval.select import Selection, is_council
 from retrieval.templates import AnswerTemplates
 
 MAX_SUGGESTION_CHARS = 600
@@ -80,8 +81,7 @@ def compose(selection: Selection, templates: AnswerTemplates) -> dict:
         }
     suggestions = []
     parts = [templates.heading.format(question=selection.question), templates.tier_guide]
-    order = [t for t in (*TIER_ORDER, "none") if t != selection.lead]
-    for tier in [selection.lead, *order] if selection.lead else order:
+    for tier in shown_order(selection.lead):
         picks = selection.picks.get(tier, [])
         if not picks:
             continue

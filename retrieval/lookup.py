@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from retrieval.candidate import Candidate
 from retrieval.library import Library
@@ -77,4 +78,4 @@ def lead_with(selection: Selection, lead: Sequence[str], library: Library) -> Se
     best = max((score for _, score in selection.sources), default=1.0)
     sources = [(p, best) for p in leading.values()]
     sources += [(p, s) for p, s in selection.sources if p.id not in leading]
-    return Selection(selection.question, selection.phase, picks, sources, selection.council, lead=first_tier)
+    return replace(selection, picks=picks, sources=sources, lead=first_tier)

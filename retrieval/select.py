@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -143,7 +143,7 @@ def council_first(selection: Selection, room: int) -> Selection:
         tier: sorted(tier_picks, key=lambda p: not (p.passages and own(p.passages[0])))
         for tier, tier_picks in selection.picks.items()
     }
-    return Selection(selection.question, selection.phase, picks, sources, selection.council, selection.lead)
+    return replace(selection, picks=picks, sources=sources)
 
 
 def is_council(authority: str) -> bool:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ingest.datafile import load_yaml_model
 from ingest.units import MARKDOWN_LINK
+from retrieval.candidate import shown_order
 from retrieval.conversation import read_conversation
 from retrieval.links import show_links
 from retrieval.templates import AnswerTemplates, check_placeholders
@@ -32,7 +33,6 @@ _ALLOWED = {
     "plan_item": {"n", "text", "citation"},
     "plan_footer": set(),
 }
-_TIERS = ("universal", "targeted", "specialist", "none")
 
 
 class Pin(BaseModel):
@@ -82,11 +82,6 @@ def _in_item(text: str, n: int) -> str:
     return html.escape(text, quote=False).replace("\n", "\n" + " " * (len(str(n)) + 2))
 
 
-def _tier_order(answer: dict) -> list[str]:
-    """Universal, Targeted, Specialist, background; what a lookup asked for leads, whatever its tier."""
-    return list(dict.fromkeys([answer["lead"], *_TIERS])) if answer.get("lead") else list(_TIERS)
-
-
 def answer_sections(answer: dict, chat: ChatTemplates, templates: AnswerTemplates) -> Iterator[str]:
     """The answer as Markdown, a section at a time (for streaming): tiers in order, then the footer.
 
@@ -112,7 +107,7 @@ def answer_sections(answer: dict, chat: ChatTemplates, templates: AnswerTemplate
         yield templates.not_covered
         return
     n = 0
-    for tier in _tier_order(answer):
+    for tier in shown_order(answer.get("lead")):
         items = []
         for suggestion in (s for s in answer["suggestions"] if s["tier"] == tier):
             n += 1
@@ -178,7 +173,7 @@ def support_plan(answer: dict, chat: ChatTemplates, templates: AnswerTemplates, 
     elif answer.get("status") != "answered":
         parts.append(templates.not_covered)
     n = 0
-    for tier in _tier_order(answer):
+    for tier in shown_order(answer.get("lead")):
         items = [s for s in answer.get("suggestions", []) if s["tier"] == tier]
         if not items:
             continue
