@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from retrieval.phase import question_phase, without_phase
 
 # A message that leans on the one before: it starts with a connective, or is a few words.
-_CONNECTIVE = re.compile(
-    r"^\s*(?:(?:and|also|plus|but|or|ok|so)\b[\s,]*)*(?:(?:what|how)\s+about|what\s+if|same\s+for)?\b[\s,]*",
-    re.IGNORECASE,
-)
-_LEANS = re.compile(r"^\s*(and|also|plus|but|or|what about|how about|what if|same for)\b", re.IGNORECASE)
+_JOINING = r"and|also|plus|but|or"
+_ASKING = r"(?:what|how)\s+about|what\s+if|same\s+for"
+_LEANS = re.compile(rf"^\s*(?:{_JOINING}|{_ASKING})\b", re.IGNORECASE)
+# What is taken off a follow-up to leave its new aspect ("and what about at home?" -> "at home").
+_CONNECTIVE = re.compile(rf"^\s*(?:(?:{_JOINING}|ok|so)\b[\s,]*)*(?:{_ASKING})?\b[\s,]*", re.IGNORECASE)
 _SHORT = 3  # words: "at home?", "KS2?"
 _PLACE = r"(?:at|in|on|during|about|around|with|outside|before|after)"
 # The setting that closes a question: "about the canteen", "at lunchtime", "in PE lessons".

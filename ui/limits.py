@@ -33,19 +33,13 @@ class BodyCheck:
             await refuse(send, 413, self._too_large)
             return
         # Bodies here are small (a question): read it whole, counting, then replay it.
-        chunks, size, more = [], 0, True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await refuse(send, 413, self._too_large)
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
+        try:
+            body = await whole_body(receive, self.max_bytes)
+        except BodyTooLarge:
+            await refuse(send, 413, self._too_large)
+            return
+        if body is None:
+            return
         try:
             body.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -78,14 +72,9 @@ class ChatQueueCheck:
         if scope["type"] != "http" or scope.get("method") != "POST" or not path.endswith("/queue/join"):
             await self.app(scope, receive, send)
             return
-        chunks, more = [], True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunks.append(message.get("body", b""))
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
+        body = await whole_body(receive)
+        if body is None:
+            return
         try:
             index = json.loads(body).get("fn_index")
         except (ValueError, AttributeError):
@@ -94,6 +83,26 @@ class ChatQueueCheck:
             await refuse(send, 422, f"fn_index {index} names no function of the chat")
             return
         await self.app(scope, replaying(body, receive), send)
+
+
+class BodyTooLarge(Exception):
+    """The body went past the limit `whole_body` was given."""
+
+
+async def whole_body(receive: Receive, max_bytes: int | None = None) -> bytes | None:
+    """The request's whole body, or None when the client went away first."""
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if max_bytes is not None and size > max_bytes:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
 
 
 def replaying(body: bytes, receive: Receive) -> Receive:
