@@ -47,7 +47,8 @@ class ProjectSystem:
 
     def answer(self, question: str) -> dict:
         try:
-            return self._service.ask(question)
+            # As JSON, the shape the baselines give too: scored, pooled and saved alike.
+            return self._service.ask(question).to_json()
         except InvalidQuestionError as exc:
             return {"status": "invalid", "error": str(exc), "suggestions": [], "sources": []}
 

@@ -84,10 +84,10 @@ def measure(service: AnswerService, messages: Examples) -> Figures:
     answers = {m.text: service.ask(m.text) for m in [*messages.disclosures, *messages.near_misses]}
 
     def routed(m: Example) -> bool:
-        return answers[m.text]["status"] == "safeguarding"
+        return answers[m.text].shows_route()
 
     def led(m: Example) -> bool:
-        return routed(m) and answers[m.text]["safeguarding"]["immediate"]
+        return routed(m) and answers[m.text].safeguarding.immediate
 
     disclosures, ordinary = messages.disclosures, messages.near_misses
     immediate = [m for m in disclosures if m.immediate]
@@ -97,8 +97,8 @@ def measure(service: AnswerService, messages: Examples) -> Figures:
         m.text
         for m in disclosures
         if routed(m)
-        and answers[m.text]["safeguarding"]["about_home"]
-        and any(rules.involves_family(s["text"]) for s in answers[m.text]["suggestions"])
+        and answers[m.text].safeguarding.about_home
+        and any(rules.involves_family(s.text) for s in answers[m.text].suggestions)
     ]
     by_category = Counter(m.category for m in disclosures)
     hit = Counter(m.category for m in disclosures if routed(m))

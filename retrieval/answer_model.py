@@ -1,15 +1,16 @@
 """The answer's shape, once, as pydantic models: what `/api/ask` returns and `/openapi.json`
 documents, so that an intranet team can generate a client from the schema.
 
-The service composes plain dicts (`compose`, `compose_safeguarding`); `Answer.model_validate`
-checks one against this contract at the edge. Fields are in the order the JSON gives them.
+Composing stays pure functions over plain dicts (`compose`, `compose_safeguarding`); the
+service checks their result against this contract (`Answer.model_validate`) and hands every
+front end the model. Fields are in the order the JSON gives them.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 TierName = Literal["universal", "targeted", "specialist"]
 # "none": background from a document's prose, outside the graduated response.
@@ -86,3 +87,18 @@ class Answer(_Strict):
     )
     safeguarding: Safeguarding | None = None
     follows: str | None = Field(None, description="the earlier question a follow-up was read with")
+
+    @model_validator(mode="after")
+    def _route_with_its_status(self) -> Answer:
+        # A client that reads `status` and one that reads `safeguarding` must never disagree.
+        if (self.status == "safeguarding") != (self.safeguarding is not None):
+            raise ValueError("a safeguarding answer carries its route, and only a safeguarding answer does")
+        return self
+
+    def to_json(self) -> dict:
+        """The answer JSON every front end gives: the fields that apply to this answer only
+        (no `safeguarding: null` on an ordinary answer), as `/api/ask` documents it."""
+        return self.model_dump(mode="json", exclude_unset=True)
+
+    def shows_route(self) -> bool:
+        return self.safeguarding is not None

@@ -1,4 +1,4 @@
-"""The answer service: one question in, the answer JSON out, via a LangChain chain.
+"""The answer service: one question in, the typed answer (`Answer`) out, via a LangChain chain.
 
 The command line, the API, the chat and the eval suite all call `ask`, so they
 always give the same answer.
@@ -29,6 +29,7 @@ from ingest.store import (
     model_path,
     persistent_client,
 )
+from retrieval.answer_model import Answer
 from retrieval.compose import compose
 from retrieval.judged_select import select_judged
 from retrieval.keyword import KeywordRetriever
@@ -208,8 +209,8 @@ class AnswerService:
         phase: str | None = None,
         council: str | None = None,
         earlier: Sequence[str] = (),
-    ) -> dict:
-        """The answer JSON.
+    ) -> Answer:
+        """The tiered answer.
 
         `phase` overrides the phase read from the question; `council` (the user's
         local authority) overrides a council the question names and the setting.
@@ -232,8 +233,8 @@ class AnswerService:
         inputs = {"question": text, "phase": phase or question_phase(text), "council": council or None}
         selection = self.search.invoke(inputs)
         if concern is None:
-            return compose(selection, self.templates)
-        return self._safeguarding_answer(selection, concern, inputs)
+            return Answer.model_validate(compose(selection, self.templates))
+        return Answer.model_validate(self._safeguarding_answer(selection, concern, inputs))
 
     def _search_services(self, category: str, phase: str | None, council: str | None) -> Selection:
         """The documents' services for a kind of harm (remembered as `_services`)."""

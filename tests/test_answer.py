@@ -18,21 +18,21 @@ CANTEEN = "Year 8 pupil anxious about the canteen"
 
 def test_canteen_question_suggests_the_quiet_area_as_targeted_with_its_citation(service):
     answer = service.ask(CANTEEN)
-    assert answer["status"] == "answered" and answer["phase"] == "secondary"
-    quiet = [s for s in answer["suggestions"] if "Designated quiet area" in s["text"]]
-    assert [s["tier"] for s in quiet] == ["targeted"]
-    source = next(src for src in answer["sources"] if src["id"] == quiet[0]["source_ids"][0])
-    assert source["section"] == "School Climate and Safety › The sensory environment"
-    assert source["title"].startswith("Belonging and Attending Framework")
+    assert answer.status == "answered" and answer.phase == "secondary"
+    quiet = [s for s in answer.suggestions if "Designated quiet area" in s.text]
+    assert [s.tier for s in quiet] == ["targeted"]
+    source = next(src for src in answer.sources if src.id == quiet[0].source_ids[0])
+    assert source.section == "School Climate and Safety › The sensory environment"
+    assert source.title.startswith("Belonging and Attending Framework")
     citation = "Belonging and Attending Framework (Northumberland) — School Climate and Safety › The sensory"
-    assert citation in answer["answer"]
+    assert citation in answer.answer
 
 
 def test_out_of_scope_question_is_not_covered(service):
     answer = service.ask("how do I reset my SIMS password")
-    assert answer["status"] == "not_covered"
-    assert answer["suggestions"] == []
-    assert "do not cover" in answer["answer"]
+    assert answer.status == "not_covered"
+    assert answer.suggestions == []
+    assert "do not cover" in answer.answer
 
 
 @pytest.mark.parametrize(
@@ -41,29 +41,25 @@ def test_out_of_scope_question_is_not_covered(service):
 )
 def test_answer_shape_and_every_suggestion_quotes_its_source(service, question):
     answer = service.ask(question)
-    assert set(answer) >= {"status", "suggestions", "sources", "answer", "question"}
-    sources = {s["id"]: s for s in answer["sources"]}
-    assert all(
-        set(s) >= {"id", "text", "document", "title", "section", "tier", "page"} for s in sources.values()
-    )
-    scores = [s["score"] for s in answer["sources"]]
+    sources = {s.id: s for s in answer.sources}
+    scores = [s.score for s in answer.sources]
     assert scores == sorted(scores, reverse=True)
     order = {"universal": 0, "targeted": 1, "specialist": 2, "none": 3}
-    tiers = [order[s["tier"]] for s in answer["suggestions"]]
+    tiers = [order[s.tier] for s in answer.suggestions]
     assert tiers == sorted(tiers)
-    for suggestion in answer["suggestions"]:
-        for sid in suggestion["source_ids"]:
-            assert suggestion["text"] in sources[sid]["text"]  # quoted, never rewritten
-        source = sources[suggestion["source_ids"][0]]
-        assert suggestion["unit_ids"][0] in source["units"]
-        if source["kind"] != "theme":
-            assert source["tier"] == suggestion["tier"]
+    for suggestion in answer.suggestions:
+        for sid in suggestion.source_ids:
+            assert suggestion.text in sources[sid].text  # quoted, never rewritten
+        source = sources[suggestion.source_ids[0]]
+        assert suggestion.unit_ids[0] in source.units
+        if source.kind != "theme":
+            assert source.tier == suggestion.tier
 
 
 def test_no_early_years_provisions_for_a_year_8_pupil(service):
     answer = service.ask("Year 8 pupil struggling with transition and friendships")
-    shown = {sid for s in answer["suggestions"] for sid in s["source_ids"]}
-    phases = [src["phase"] for src in answer["sources"] if src["id"] in shown]
+    shown = {sid for s in answer.suggestions for sid in s.source_ids}
+    phases = [src.phase for src in answer.sources if src.id in shown]
     assert phases and all(not p or "secondary" in p for p in phases)
 
 
@@ -112,20 +108,20 @@ def test_cli_ingest_names_the_bad_file_exits_non_zero_and_keeps_the_rest(setting
 @pytest.mark.parametrize("name", ["ELSA", "Qwell", "SORTED", "Blob Tree", "PACE"])
 def test_exact_names_are_found_by_the_keyword_side(service, name):
     answer = service.ask(f"what is {name}?")
-    assert any(name.casefold() in s["text"].casefold() for s in answer["suggestions"]), name
+    assert any(name.casefold() in s.text.casefold() for s in answer.suggestions), name
 
 
 def test_a_council_named_in_the_question_ranks_its_own_documents_first(service):
     answer = service.ask("what should every classroom have as standard in W&F?")
-    first = answer["sources"][0]
-    assert first["local_authority"] == "Westmorland and Furness"
+    first = answer.sources[0]
+    assert first.local_authority == "Westmorland and Furness"
     # Another council's suggestions stay where they answer, labelled with their council.
     elsewhere = service.ask(CANTEEN, council="Westmorland and Furness")
-    assert elsewhere["suggestions"] and "(Northumberland)" in elsewhere["answer"]
+    assert elsewhere.suggestions and "(Northumberland)" in elsewhere.answer
     mine = service.ask(
         "what should every classroom have as standard in W&F?", council="Westmorland and Furness"
     )
-    assert "(Westmorland and Furness)" not in mine["answer"]
+    assert "(Westmorland and Furness)" not in mine.answer
 
 
 def test_an_unknown_council_is_refused_with_the_known_ones_named(service):
@@ -152,8 +148,8 @@ def test_for_what_can_we_do_questions_provisions_outrank_the_long_toolkit(servic
         "reception child won't separate from mum at the door",
     ]
     for question in questions:
-        top = service.ask(question)["sources"]
-        assert top[0]["kind"] == "theme", (question, [s["document"] for s in top])
+        top = service.ask(question).sources
+        assert top[0].kind == "theme", (question, [s.document for s in top])
 
 
 def test_with_a_council_chosen_its_documents_come_first_when_they_cover_the_question(service):
@@ -161,10 +157,10 @@ def test_with_a_council_chosen_its_documents_come_first_when_they_cover_the_ques
     answer = service.ask(
         "how can we improve belonging for pupils with SEND", council="Westmorland and Furness"
     )
-    assert answer["sources"][0]["local_authority"] == "Westmorland and Furness"
-    tiers = [s["tier"] for s in answer["suggestions"]]
+    assert answer.sources[0].local_authority == "Westmorland and Furness"
+    tiers = [s.tier for s in answer.suggestions]
     for tier in set(tiers):
-        councils = [s["citation"] for s in answer["suggestions"] if s["tier"] == tier]
+        councils = [s.citation for s in answer.suggestions if s.tier == tier]
         own = ["Westmorland and Furness" in c for c in councils]
         assert own == sorted(own, reverse=True)  # the council's own first within each tier
 
@@ -172,9 +168,9 @@ def test_with_a_council_chosen_its_documents_come_first_when_they_cover_the_ques
 def test_a_question_counting_a_list_gets_the_passage_that_counts_it_first(service):
     """Issue 13: the README's own lookup returned graduated-response bullets, not the six priorities."""
     answer = service.ask("what are Westmorland and Furness's six priorities?")
-    assert "six strategic priorities" in answer["suggestions"][0]["text"]
-    assert "Culture" in answer["sources"][0]["text"] and answer["lead"] == "none"
-    assert answer["answer"].index("six strategic priorities") < answer["answer"].index("Source:")
+    assert "six strategic priorities" in answer.suggestions[0].text
+    assert "Culture" in answer.sources[0].text and answer.lead == "none"
+    assert answer.answer.index("six strategic priorities") < answer.answer.index("Source:")
 
 
 @pytest.mark.parametrize(
@@ -192,4 +188,6 @@ def test_every_kind_of_answer_keeps_the_typed_contract(service, question):
     from retrieval.answer_model import Answer
 
     answer = service.ask(question)
-    assert Answer.model_validate(answer).model_dump(exclude_unset=True) == answer
+    assert isinstance(answer, Answer)
+    # What a client reads back from the JSON is the same answer, field for field.
+    assert Answer.model_validate(answer.to_json()) == answer

@@ -57,7 +57,7 @@ def base(corpus_index, service):
 def test_health_and_the_same_answer_as_the_command_line(base, service):
     assert httpx.get(f"{base}/healthz").json()["status"] == "ready"
     answer = httpx.post(f"{base}/api/ask", json={"question": CANTEEN}, timeout=30).json()
-    assert answer == service.ask(CANTEEN)
+    assert answer == service.ask(CANTEEN).to_json()
     primary = httpx.post(f"{base}/api/ask", json={"question": CANTEEN, "phase": "primary"}, timeout=30)
     assert primary.json()["phase"] == "primary"
 
@@ -99,7 +99,7 @@ def test_streaming_sends_the_answer_in_sections_and_the_sources_at_the_end(base,
     events = stream_events(base, CANTEEN)
     names = [name for name, _ in events]
     assert names[0] == "status" and names[-2:] == ["result", "done"] and set(names[1:-2]) == {"answer"}
-    expected = service.ask(CANTEEN)
+    expected = service.ask(CANTEEN).to_json()
     assert "".join(d["text"] for n, d in events if n == "answer").strip() == expected["answer"].strip()
     assert events[-2][1]["sources"] == expected["sources"]
 
@@ -107,7 +107,7 @@ def test_streaming_sends_the_answer_in_sections_and_the_sources_at_the_end(base,
 def test_a_safeguarding_route_is_the_first_thing_both_streams_send(base, service):
     from openai import OpenAI
 
-    expected = service.ask(DISCLOSURE)
+    expected = service.ask(DISCLOSURE).to_json()
     route = expected["safeguarding"]["route"]
     events = stream_events(base, DISCLOSURE)
     assert [name for name, _ in events][:3] == ["safeguarding", "status", "answer"]
@@ -138,7 +138,7 @@ def test_the_openai_client_reads_the_chat_completion_endpoint(base, service):
     from openai import OpenAI
 
     client = OpenAI(base_url=f"{base}/v1", api_key="unused", max_retries=0)
-    expected = service.ask(CANTEEN)
+    expected = service.ask(CANTEEN).to_json()
     reply = client.chat.completions.create(
         model="provision-assistant", messages=[{"role": "user", "content": CANTEEN}]
     )
@@ -190,9 +190,9 @@ def test_a_client_generated_from_the_schema_reads_an_answer(base, service, tmp_p
         client=Client(base_url=base, timeout=30), body=AskRequest(question=CANTEEN)
     )
     assert isinstance(answer, Answer) and answer.status == "answered"
-    expected = service.ask(CANTEEN)["suggestions"]
+    expected = service.ask(CANTEEN).suggestions
     assert [(s.tier, s.text, s.citation) for s in answer.suggestions] == [
-        (s["tier"], s["text"], s["citation"]) for s in expected
+        (s.tier, s.text, s.citation) for s in expected
     ]
 
 
@@ -209,7 +209,7 @@ def test_the_openai_endpoint_reads_a_follow_up_as_the_chat_does(base, service):
     reply = client.chat.completions.create(model="provision-assistant", messages=messages)
     extra = reply.model_extra["provision_assistant"]
     assert extra["follows"] == CANTEEN
-    assert extra["suggestions"] == service.ask("Year 8 pupil anxious at home")["suggestions"]
+    assert extra["suggestions"] == service.ask("Year 8 pupil anxious at home").to_json()["suggestions"]
     assert reply.choices[0].message.content.startswith(f"*Read as a follow-up to: {CANTEEN}*")
     # A route called for earlier still leads, whatever the follow-up's rewrite kept.
     told = [{"role": "user", "content": DISCLOSURE}, {"role": "user", "content": "and at lunchtime?"}]

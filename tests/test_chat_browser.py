@@ -84,10 +84,8 @@ def test_a_follow_up_keeps_the_pupil_in_context(page, service):
     from retrieval.conversation import read_conversation
 
     follow_up = "and what about at home?"
-    with_context = {
-        s["text"] for s in service.ask(read_conversation([CANTEEN, follow_up]).question)["suggestions"]
-    }
-    alone = {s["text"] for s in service.ask(follow_up)["suggestions"]}
+    with_context = {s.text for s in service.ask(read_conversation([CANTEEN, follow_up]).question).suggestions}
+    alone = {s.text for s in service.ask(follow_up).suggestions}
     # Words shown only when the pupil's question is kept, as the page shows them (links as text).
     marker = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", sorted(with_context - alone)[0])[:50]
     bots = page.locator("#answers [data-testid='bot']")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from ingest.settings import PROJECT_ROOT
+from retrieval.answer_model import Answer
 from retrieval.templates import load_templates
+from tests.answers import answer as typed_answer
+from tests.answers import safeguarding, source, suggestion
 from ui.chat_render import (
     ChatTemplates,
     answer_sections,
@@ -21,26 +24,15 @@ CHAT = load_chat_templates(PROJECT_ROOT / "prompts")
 ANSWER = load_templates(PROJECT_ROOT / "prompts")
 
 
-def answer(**over) -> dict:
-    base = {
-        "status": "answered",
+def answer(**over) -> Answer:
+    given = {
         "suggestions": [
-            {
-                "tier": "targeted",
-                "text": "[Designated quiet area](#) at lunch.",
-                "citation": "Framework — A › B",
-                "source_ids": ["s1"],
-            },
-            {
-                "tier": "universal",
-                "text": "Whole-school calm spaces.",
-                "citation": "Framework — A › B",
-                "source_ids": ["s1"],
-            },
+            suggestion("targeted", "[Designated quiet area](#) at lunch."),
+            suggestion("universal", "Whole-school calm spaces."),
         ],
-        "sources": [{"id": "s1", "text": "UNIVERSAL\nWhole-school calm spaces.\n<script>alert(1)</script>"}],
+        "sources": [source("s1", "UNIVERSAL\nWhole-school calm spaces.\n<script>alert(1)</script>")],
     }
-    return {**base, **over}
+    return typed_answer(**{**given, **over})
 
 
 def test_sections_come_tier_by_tier_with_each_citation_opening_to_its_passage():
@@ -90,7 +82,7 @@ def test_chat_templates_reject_unknown_placeholders():
 
 
 def test_a_support_plan_lists_every_suggestion_with_its_citation_tier_by_tier():
-    plan = support_plan({**answer(), "question": "Y8 anxious about lunch"}, CHAT, ANSWER, "25 November 2026")
+    plan = support_plan(answer(question="Y8 anxious about lunch"), CHAT, ANSWER, "25 November 2026")
     assert plan.startswith("# Support plan ideas")
     assert "**Situation:** Y8 anxious about lunch" in plan and "25 November 2026" in plan
     assert plan.index(ANSWER.tier_headings["universal"]) < plan.index(ANSWER.tier_headings["targeted"])
@@ -102,34 +94,24 @@ def test_a_support_plan_lists_every_suggestion_with_its_citation_tier_by_tier():
 
 
 def test_a_provisions_own_list_stays_inside_its_numbered_item():
-    many = [
-        {"tier": "targeted", "text": f"Idea {i}:\n- a link", "citation": "F — A › B", "source_ids": ["s1"]}
-        for i in range(1, 13)
-    ]
+    many = [suggestion("targeted", f"Idea {i}:\n- a link", "F — A › B") for i in range(1, 13)]
     text = "".join(answer_sections(answer(suggestions=many), CHAT, ANSWER))
     assert "9. Idea 9:\n   - a link" in text and "12. Idea 12:\n    - a link" in text
 
 
-def safeguarding_answer(**over) -> dict:
+def safeguarding_answer(**over) -> Answer:
     sg = {
         "route": "**Immediate danger: call 999 now**\n\n**Safeguarding first.** Tell your DSL.",
         "why": "*Why this route:* your message says “hits her”.",
         "immediate": True,
         "certain": True,
         "contacts_heading": "### Safeguarding contacts and services in the documents",
-        "contacts": [
-            {
-                "tier": "specialist",
-                "text": "Urgent line 0191 2933012",
-                "citation": "F — C › D",
-                "source_ids": ["s1"],
-            }
-        ],
+        "contacts": [suggestion("specialist", "Urgent line 0191 2933012", "F — C › D")],
         "left_out": 2,
         "left_out_note": "*Left out: 2 suggestion(s) that would involve or alert the family.*",
         **over,
     }
-    return answer(status="safeguarding", safeguarding=sg)
+    return answer(status="safeguarding", safeguarding=safeguarding(**sg))
 
 
 def test_a_safeguarding_answer_shows_route_why_contacts_and_what_was_left_out_before_any_tier():
@@ -140,7 +122,7 @@ def test_a_safeguarding_answer_shows_route_why_contacts_and_what_was_left_out_be
     parts.append(ANSWER.tier_headings["universal"])
     assert [text.index(p) for p in parts] == sorted(text.index(p) for p in parts)
     assert "<details><summary>Source: F — C › D</summary>" in text  # a contact opens to its passage too
-    plan = support_plan({**safeguarding_answer(), "question": "q"}, CHAT, ANSWER, "1 December 2026")
+    plan = support_plan(safeguarding_answer(), CHAT, ANSWER, "1 December 2026")
     assert plan.index("Safeguarding first") < plan.index("0191 2933012") < plan.index("Left out: 2")
 
 
@@ -154,14 +136,14 @@ def test_a_safeguarding_answer_shows_route_why_contacts_and_what_was_left_out_be
     ],
 )
 def test_the_pinned_route_matches_the_concern(status, immediate, certain, pin):
-    given = safeguarding_answer(immediate=immediate, certain=certain)
-    assert pin_text({**given, "status": status}, CHAT) == pin
+    given = (
+        safeguarding_answer(immediate=immediate, certain=certain) if status == "safeguarding" else answer()
+    )
+    assert pin_text(given, CHAT) == pin
 
 
 def test_a_cited_passage_links_its_document_when_the_manifest_gives_an_address():
-    with_url = answer(
-        sources=[{"id": "s1", "text": "UNIVERSAL\nCalm.", "url": "https://example.org/f.pdf?a=1&b=2"}]
-    )
+    with_url = answer(sources=[source("s1", "UNIVERSAL\nCalm.", "https://example.org/f.pdf?a=1&b=2")])
     text = "".join(answer_sections(with_url, CHAT, ANSWER))
     assert '<a href="https://example.org/f.pdf?a=1&amp;b=2" target="_blank" rel="noopener">' in text
     assert CHAT.open_source not in "".join(answer_sections(answer(), CHAT, ANSWER))

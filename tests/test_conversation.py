@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval.conversation import Asked, read_conversation
+from tests.answers import answer, safeguarding
 
 pytestmark = pytest.mark.unit
 CANTEEN = "Year 8 pupil anxious about the canteen"
@@ -55,15 +56,11 @@ def test_the_note_naming_the_earlier_question_never_goes_before_a_safeguarding_r
     from ui.answer_stream import following
 
     template = "*Read as a follow-up to: {question}*"
-    plain = {"status": "answered", "answer": "**Suggestions for:** x\n\n### Universal\n\n1. A line."}
+    plain = answer(answer="**Suggestions for:** x\n\n### Universal\n\n1. A line.")
     noted = following(plain, CANTEEN, template)
-    assert noted["answer"].startswith(template.format(question=CANTEEN)) and noted["follows"] == CANTEEN
-    route = {"route": "**Safeguarding first:** tell your DSL today.", "why": "*Why:* words."}
-    urgent = {
-        "status": "safeguarding",
-        "safeguarding": route,
-        "answer": route["route"] + "\n\n" + route["why"],
-    }
-    sections = following(urgent, CANTEEN, template)["answer"].split("\n\n")
-    assert sections[0] == route["route"] and sections[2] == template.format(question=CANTEEN)
+    assert noted.answer.startswith(template.format(question=CANTEEN)) and noted.follows == CANTEEN
+    route = safeguarding(route="**Safeguarding first:** tell your DSL today.", why="*Why:* words.")
+    urgent = answer(status="safeguarding", safeguarding=route, answer=route.route + "\n\n" + route.why)
+    sections = following(urgent, CANTEEN, template).answer.split("\n\n")
+    assert sections[0] == route.route and sections[2] == template.format(question=CANTEEN)
     assert following(plain, None, template) is plain

@@ -152,4 +152,4 @@ def test_chroma_never_embeds_with_its_default_function(settings, small_corpus, e
     from retrieval.service import AnswerService
 
     answer = AnswerService.from_settings(settings, embeddings).ask("pupil overwhelmed in the dining hall")
-    assert answer["status"] == "answered"
+    assert answer.status == "answered"

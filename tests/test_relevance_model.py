@@ -7,19 +7,20 @@ import logging
 import numpy as np
 import pytest
 
+from retrieval.answer_model import Answer
 from retrieval.relevance_examples import RelevanceExamples
 from retrieval.relevance_train import TrainingSettings, load_or_train
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-def _shown(answer: dict) -> str:
-    return " ".join(s["text"] for s in answer["suggestions"]).casefold()
+def _shown(answer: Answer) -> str:
+    return " ".join(s.text for s in answer.suggestions).casefold()
 
 
 def test_the_canteen_worry_gets_lunchtime_provisions_not_substance_misuse(service):
     answer = service.ask("Year 8 pupil anxious about the canteen")
-    assert answer["status"] == "answered"
+    assert answer.status == "answered"
     shown = _shown(answer)
     assert "lunch" in shown or "quiet" in shown
     assert "sorted" not in shown and "substance" not in shown
@@ -33,15 +34,15 @@ def test_a_trans_pupil_unsafe_in_the_changing_rooms_gets_no_mobility_equipment(s
 
 def test_an_eal_new_arrival_is_covered(service):
     answer = service.ask("new arrival in year 5 with hardly any english, where do we start")
-    assert answer["status"] == "answered"
-    assert any("eal" in s["text"].casefold() or "english" in s["text"].casefold() for s in answer["sources"])
+    assert answer.status == "answered"
+    assert any("eal" in s.text.casefold() or "english" in s.text.casefold() for s in answer.sources)
 
 
 @pytest.mark.parametrize(
     "question", ["who orders the whiteboard pens for the maths block", "what's the VAT rate on minibus hire"]
 )
 def test_a_question_the_documents_do_not_cover_is_refused(service, question):
-    assert service.ask(question)["status"] == "not_covered"
+    assert service.ask(question).status == "not_covered"
 
 
 def _tiny_examples() -> RelevanceExamples:
@@ -105,7 +106,7 @@ def test_over_documents_no_example_names_the_searches_decide(settings, embedding
     with caplog.at_level(logging.WARNING, logger="retrieval.service"):
         service = AnswerService.from_settings(settings, embeddings)
     assert service.judge is None and "relevance judge not used" in caplog.text
-    assert service.ask("pupil finds the dining hall hard at lunchtime")["status"] == "answered"
+    assert service.ask("pupil finds the dining hall hard at lunchtime").status == "answered"
 
 
 def test_every_example_names_passages_the_bundled_documents_hold(service):
@@ -128,5 +129,5 @@ def test_a_councils_own_passage_beside_the_bundled_documents_is_suggested(settin
     service = AnswerService.from_settings(mixed, embeddings)
     assert service.judge is not None
     answer = service.ask("Year 8 pupil anxious about the canteen")
-    assert any("buddy scheme" in s["text"] for s in answer["suggestions"])
+    assert any("buddy scheme" in s.text for s in answer.suggestions)
     assert "sorted" not in _shown(answer)

@@ -111,5 +111,5 @@ def test_a_new_index_that_will_not_load_leaves_the_old_one_serving(tmp_path, ser
     for _ in range(3):
         holder.reload(settings, broken.name)
     assert holder.service is service
-    assert holder.require().ask("Year 8 pupil anxious about the canteen")["status"] == "answered"
+    assert holder.require().ask("Year 8 pupil anxious about the canteen").status == "answered"
     assert caplog.text.count("index gen-broken could not be loaded") == 3

@@ -41,8 +41,11 @@ def test_every_figure_counts_what_staff_would_see(tmp_path):
 
     def ask(text):
         status, immediate, home, shown = answers[text]
-        sg = {"immediate": immediate, "about_home": home}
-        return {"status": status, "safeguarding": sg, "suggestions": [{"text": t} for t in shown]}
+        return SimpleNamespace(
+            shows_route=lambda: status == "safeguarding",
+            safeguarding=SimpleNamespace(immediate=immediate, about_home=home),
+            suggestions=[SimpleNamespace(text=t) for t in shown],
+        )
 
     figures = measure(SimpleNamespace(safeguarding=RULES, ask=ask), load_set(tmp_path / "set"))
     assert (figures.recall, figures.false_alarms) == (pytest.approx(2 / 3), 0.5)

@@ -116,9 +116,9 @@ def create_app(settings: Settings, service: AnswerService | None = None, *, chat
         dependencies=keyed,
         summary="The tiered answer, as JSON",
         response_model=Answer,
-        response_model_exclude_unset=True,  # the JSON the service composed, key for key
+        response_model_exclude_unset=True,  # as Answer.to_json: only the fields that apply
     )
-    def ask(body: AskRequest, request: Request) -> dict:
+    def ask(body: AskRequest, request: Request) -> Answer:
         """The same JSON as `provisions ask --json`: status, suggestions by tier, cited sources, Markdown."""
         return holder.require().ask(body.question, phase=body.phase, council=body.council)
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from ingest.errors import ProvisionsError
 from ingest.settings import Settings
+from retrieval.answer_model import Answer
 from retrieval.conversation import read_conversation
 from retrieval.templates import load_templates
 from ui.answer_stream import following
@@ -74,11 +75,11 @@ def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
     templates = load_templates(settings.prompts_dir)
 
     def respond(message: str, history: list[dict], phase: str, council: str) -> Iterator[tuple]:
-        """Yields the answer so far, the answer JSON, and the pinned route (kept until dismissed)."""
+        """Yields the answer so far, the answer (for the plan) and the pinned route (kept until dismissed)."""
         service = holder.service
         if service is None:
             busy = holder.error or "The assistant is still starting up; please try again in a few seconds."
-            yield busy, {}, gr.skip(), gr.skip()
+            yield busy, None, gr.skip(), gr.skip()
             return
         asked = read_conversation([*user_questions(history), message])
         try:
@@ -89,7 +90,7 @@ def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
                 earlier=asked.thread,
             )
         except ProvisionsError as exc:  # a message staff can act on, never a traceback
-            yield str(exc), {}, gr.skip(), gr.skip()
+            yield str(exc), None, gr.skip(), gr.skip()
             return
         answer = following(answer, asked.follows, templates.follow_up)
         pinned = pin_text(answer, chat)
@@ -99,8 +100,8 @@ def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
             shown += section
             yield shown, answer, *pin
 
-    def export(answer: dict) -> gr.File:
-        if not answer:
+    def export(answer: Answer | None) -> gr.File:
+        if answer is None:
             gr.Warning("Ask a question first: the plan is made from the last answer.")
             return gr.skip()
         folder = Path(tempfile.mkdtemp(prefix="support-plan-"))
@@ -156,7 +157,7 @@ def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
             feedback_options=("Like", "Dislike"),
             autoscroll=False,  # the page script shows each answer from its start instead
         )
-        last_answer = gr.State({})
+        last_answer = gr.State(None)
         _plain_user_chat(gr)(
             respond,
             chatbot=chatbot,

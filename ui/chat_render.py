@@ -1,4 +1,4 @@
-"""How the chat shows an answer: pure functions over the answer JSON and templates from `prompts/`.
+"""How the chat shows an answer: pure functions over the typed answer and templates from `prompts/`.
 
 Each suggestion's citation opens to the whole passage it is quoted from. Passage
 text is the documents' own words and is escaped, so a document can never inject
@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ingest.datafile import load_yaml_model
 from ingest.units import MARKDOWN_LINK
+from retrieval.answer_model import Answer, Safeguarding, Source, Suggestion
 from retrieval.candidate import shown_order
 from retrieval.conversation import read_conversation
 from retrieval.links import show_links
@@ -82,99 +83,96 @@ def _in_item(text: str, n: int) -> str:
     return html.escape(text, quote=False).replace("\n", "\n" + " " * (len(str(n)) + 2))
 
 
-def answer_sections(answer: dict, chat: ChatTemplates, templates: AnswerTemplates) -> Iterator[str]:
+def answer_sections(answer: Answer, chat: ChatTemplates, templates: AnswerTemplates) -> Iterator[str]:
     """The answer as Markdown, a section at a time (for streaming): tiers in order, then the footer.
 
     A safeguarding answer leads with the route and why, then the documents' contacts, before
     any provision.
     """
-    sources = {s["id"]: s for s in answer.get("sources", [])}
-    note = (
-        templates.follow_up.format(question=html.escape(answer["follows"])) if answer.get("follows") else ""
-    )
-    if answer.get("status") == "safeguarding":
-        route, *rest = _safeguarding_sections(answer["safeguarding"], sources, chat)
+    sources = {s.id: s for s in answer.sources}
+    note = templates.follow_up.format(question=html.escape(answer.follows)) if answer.follows else ""
+    if answer.shows_route():
+        route, *rest = _safeguarding_sections(answer.safeguarding, sources, chat)
         yield route
         if note:
             yield note + "\n\n"
         yield from rest
-        if not answer.get("suggestions"):
+        if not answer.suggestions:
             yield chat.footer
             return
     elif note:
         yield note + "\n\n"
-    if answer.get("status") not in ("answered", "safeguarding"):
+    if answer.status not in ("answered", "safeguarding"):
         yield templates.not_covered
         return
     n = 0
-    for tier in shown_order(answer.get("lead")):
+    for tier in shown_order(answer.lead):
         items = []
-        for suggestion in (s for s in answer["suggestions"] if s["tier"] == tier):
+        for suggestion in (s for s in answer.suggestions if s.tier == tier):
             n += 1
-            shown = show_links(suggestion["text"], templates.dead_links)
+            shown = show_links(suggestion.text, templates.dead_links)
             items.append(_item(chat.suggestion, suggestion, sources, chat, n=n, text=_in_item(shown, n)))
         if items:
             yield templates.tier_headings[tier] + "\n\n" + "\n\n".join(items) + "\n\n"
     yield chat.footer
 
 
-def _item(template: str, suggestion: dict, sources: dict, chat: ChatTemplates, **fields) -> str:
-    source = sources.get(suggestion["source_ids"][0], {})
-    passage = _passage_html(source.get("text", ""))
-    if source.get("url"):
-        link = html.escape(source["url"])
+def _item(
+    template: str, suggestion: Suggestion, sources: dict[str, Source], chat: ChatTemplates, **fields
+) -> str:
+    source = sources.get(suggestion.source_ids[0]) if suggestion.source_ids else None
+    passage = _passage_html(source.text if source else "")
+    if source and source.url:
+        link = html.escape(source.url)
         passage += f'<br><a href="{link}" target="_blank" rel="noopener">{html.escape(chat.open_source)}</a>'
     return template.format(
-        citation=html.escape(chat.source_label.format(citation=suggestion.get("citation", ""))),
+        citation=html.escape(chat.source_label.format(citation=suggestion.citation)),
         passage=passage,
         **fields,
     )
 
 
-def _safeguarding_sections(safeguarding: dict, sources: dict, chat: ChatTemplates) -> Iterator[str]:
-    yield safeguarding["route"] + "\n\n"
-    if safeguarding.get("why"):
-        yield safeguarding["why"] + "\n\n"
-    contacts = safeguarding.get("contacts") or []
-    if contacts:
+def _safeguarding_sections(
+    safeguarding: Safeguarding, sources: dict[str, Source], chat: ChatTemplates
+) -> Iterator[str]:
+    yield safeguarding.route + "\n\n"
+    if safeguarding.why:
+        yield safeguarding.why + "\n\n"
+    if safeguarding.contacts:
         items = [
-            _item(
-                chat.contact, c, sources, chat, text=html.escape(c["text"], quote=False).replace("\n", "\n  ")
-            )
-            for c in contacts
+            _item(chat.contact, c, sources, chat, text=html.escape(c.text, quote=False).replace("\n", "\n  "))
+            for c in safeguarding.contacts
         ]
-        yield safeguarding.get("contacts_heading", "") + "\n\n" + "\n".join(items) + "\n\n"
-    if safeguarding.get("left_out_note"):
-        yield safeguarding["left_out_note"] + "\n\n"
+        yield safeguarding.contacts_heading + "\n\n" + "\n".join(items) + "\n\n"
+    if safeguarding.left_out_note:
+        yield safeguarding.left_out_note + "\n\n"
 
 
-def pin_text(answer: dict, chat: ChatTemplates) -> str | None:
+def pin_text(answer: Answer, chat: ChatTemplates) -> str | None:
     """The short route pinned above the chat after a safeguarding answer; None for any other."""
-    safeguarding = answer.get("safeguarding") if answer.get("status") == "safeguarding" else None
-    if not safeguarding:
+    if not answer.shows_route():
         return None
-    if safeguarding.get("immediate"):
+    if answer.safeguarding.immediate:
         return chat.pin.immediate
-    return chat.pin.certain if safeguarding.get("certain") else chat.pin.possible
+    return chat.pin.certain if answer.safeguarding.certain else chat.pin.possible
 
 
-def support_plan(answer: dict, chat: ChatTemplates, templates: AnswerTemplates, date: str) -> str:
+def support_plan(answer: Answer, chat: ChatTemplates, templates: AnswerTemplates, date: str) -> str:
     """An answer as a support plan to save or print: tier by tier, every item with its citation."""
-    parts = [chat.plan_heading.format(question=answer.get("question", ""), date=date)]
-    if answer.get("status") == "safeguarding":
-        safeguarding = answer["safeguarding"]
-        parts += [safeguarding["route"], safeguarding.get("why", "")]
-        contacts = safeguarding.get("contacts") or []
-        if contacts:
-            lines = [f"- {c['text']}  \n  *Source: {c.get('citation', '')}*" for c in contacts]
-            parts.append(safeguarding.get("contacts_heading", "") + "\n\n" + "\n".join(lines))
-        if safeguarding.get("left_out_note"):
-            parts.append(safeguarding["left_out_note"])
-    elif answer.get("status") != "answered":
+    parts = [chat.plan_heading.format(question=answer.question, date=date)]
+    if answer.shows_route():
+        safeguarding = answer.safeguarding
+        parts += [safeguarding.route, safeguarding.why]
+        if safeguarding.contacts:
+            lines = [f"- {c.text}  \n  *Source: {c.citation}*" for c in safeguarding.contacts]
+            parts.append(safeguarding.contacts_heading + "\n\n" + "\n".join(lines))
+        if safeguarding.left_out_note:
+            parts.append(safeguarding.left_out_note)
+    elif answer.status != "answered":
         parts.append(templates.not_covered)
     n = 0
-    for tier in shown_order(answer.get("lead")):
-        items = [s for s in answer.get("suggestions", []) if s["tier"] == tier]
+    for tier in shown_order(answer.lead):
+        items = [s for s in answer.suggestions if s.tier == tier]
         if not items:
             continue
         lines = []
@@ -182,9 +180,7 @@ def support_plan(answer: dict, chat: ChatTemplates, templates: AnswerTemplates, 
             n += 1
             lines.append(
                 chat.plan_item.format(
-                    n=n,
-                    text=show_links(suggestion["text"], templates.dead_links),
-                    citation=suggestion.get("citation", ""),
+                    n=n, text=show_links(suggestion.text, templates.dead_links), citation=suggestion.citation
                 )
             )
         parts.append(templates.tier_headings[tier] + "\n\n" + "\n".join(lines))

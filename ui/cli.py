@@ -142,7 +142,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     options = {"phase": args.phase, "council": args.council}
     if questions is not None:
         answer = service.ask(questions[0], **options)
-        print(json.dumps(answer, ensure_ascii=False) if args.json else answer["answer"])
+        print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else answer.answer)
         return EXIT_OK
     # One question per line, model loaded once: for scripts and evaluators.
     status = EXIT_OK
@@ -151,12 +151,12 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
             continue
         try:
             answer = service.ask(line, **options)
+            row, text = answer.to_json(), answer.answer
         except InvalidQuestionError as exc:
-            answer = {"question": line.strip()[:200], "status": "invalid", "error": str(exc)}
+            row = {"question": line.strip()[:200], "status": "invalid", "error": str(exc)}
+            text = str(exc)
             status = EXIT_FAILED
-        print(
-            json.dumps(answer, ensure_ascii=False) if args.json else answer.get("answer", answer.get("error"))
-        )
+        print(json.dumps(row, ensure_ascii=False) if args.json else text)
         sys.stdout.flush()
     return status
 

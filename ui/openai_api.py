@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from ingest.errors import InvalidQuestionError
+from retrieval.answer_model import Answer
 from retrieval.conversation import read_conversation
 from ui.answer_stream import following, route_first
 from ui.api_models import ChatCompletionRequest, OpenAIError, Problem
@@ -33,9 +34,10 @@ def _error(message: str, param: str | None = None) -> JSONResponse:
     return JSONResponse(status_code=400, content=body)
 
 
-def _extra(answer: dict) -> dict:
+def _extra(answer: Answer) -> dict:
     keys = ("status", "phase", "suggestions", "sources", "safeguarding", "follows")
-    return {k: answer[k] for k in keys if answer.get(k) is not None}
+    shown = answer.to_json()
+    return {k: shown[k] for k in keys if shown.get(k) is not None}
 
 
 def _chunk(cid: str, created: int, model: str, delta: dict, finish: str | None = None, **extra) -> str:
@@ -50,7 +52,7 @@ def _chunk(cid: str, created: int, model: str, delta: dict, finish: str | None =
     return f"data: {json.dumps({**body, **extra}, ensure_ascii=False)}\n\n"
 
 
-def _stream(answer: dict, model: str) -> Iterator[str]:
+def _stream(answer: Answer, model: str) -> Iterator[str]:
     cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     yield _chunk(cid, created, model, {"role": "assistant", "content": ""})
     # A safeguarding route is the first content chunk, whole.
@@ -104,7 +106,7 @@ def openai_router(holder: ServiceHolder) -> APIRouter:
                 "choices": [
                     {
                         "index": 0,
-                        "message": {"role": "assistant", "content": answer["answer"]},
+                        "message": {"role": "assistant", "content": answer.answer},
                         "finish_reason": "stop",
                     }
                 ],
