@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     without = AnswerService.from_settings(get_settings(relevance_judge=False), embeddings)
     answer = {
         "project": systems["project"].answer,
-        "without judge": without.ask,
+        "without judge": lambda question: without.ask(question).to_json(),
         "tutorial": systems["tutorial"].answer,
         "bm25": systems["bm25"].answer,
     }

@@ -26,12 +26,17 @@ EVALS_DIR = PROJECT_ROOT / "evals"
 # The frozen test set (written blind, run to report) is what `provisions eval` measures and
 # gates; the development cases (tuned on) have their own gates and reference.
 TEST_CASES = EVALS_DIR / "cases" / "test"
+# A second blind set, written after three rounds of relevance examples had been reported on the
+# first: run with its own gates and reference (`--cases evals/cases/test-2 --gates ...`).
+TEST_2_CASES = EVALS_DIR / "cases" / "test-2"
 DEV_CASES = EVALS_DIR / "cases" / "dev"
 DEFAULT_CASES = TEST_CASES
 DEFAULT_GATES = EVALS_DIR / "gates.yaml"
 DEV_GATES = EVALS_DIR / "gates-dev.yaml"
+TEST_2_GATES = EVALS_DIR / "gates-test-2.yaml"
 DEFAULT_REFERENCE = EVALS_DIR / "reference-run.json"
 DEV_REFERENCE = EVALS_DIR / "reference-run-dev.json"
+TEST_2_REFERENCE = EVALS_DIR / "reference-run-test-2.json"
 
 
 def build_systems(settings: Settings, embeddings: Embeddings, *, baselines: bool = True) -> list[System]:

@@ -10,7 +10,7 @@ import pytest
 from evals.cases import EvalDataError, load_cases, missing_quotes
 from evals.gates import check_gates, gates_failed, load_gates, regressions
 from evals.report import deepeval_rows, gates_table, question_table, ragas_rows, render_html, summary_table
-from evals.suite import DEFAULT_GATES, DEV_CASES, TEST_CASES, write_outputs
+from evals.suite import DEFAULT_GATES, DEV_CASES, TEST_2_CASES, TEST_CASES, write_outputs
 from ingest.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.unit
@@ -34,7 +34,7 @@ def write(path: Path, text: str) -> Path:
 
 
 def test_every_gold_quote_is_in_its_document_word_for_word():
-    cases = load_cases([DEV_CASES, TEST_CASES])
+    cases = load_cases([DEV_CASES, TEST_CASES, TEST_2_CASES])
     assert missing_quotes(cases, PROJECT_ROOT / "corpus") == []
 
 

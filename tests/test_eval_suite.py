@@ -14,6 +14,9 @@ from evals.suite import (
     DEV_CASES,
     DEV_GATES,
     DEV_REFERENCE,
+    TEST_2_CASES,
+    TEST_2_GATES,
+    TEST_2_REFERENCE,
     build_systems,
     write_outputs,
 )
@@ -130,11 +133,15 @@ def test_a_bad_cases_file_is_a_clear_message_not_a_traceback(small_eval, tmp_pat
 @pytest.mark.eval
 @pytest.mark.parametrize(
     ("cases_dir", "gates", "reference"),
-    [(DEFAULT_CASES, DEFAULT_GATES, DEFAULT_REFERENCE), (DEV_CASES, DEV_GATES, DEV_REFERENCE)],
-    ids=["test", "dev"],
+    [
+        (DEFAULT_CASES, DEFAULT_GATES, DEFAULT_REFERENCE),
+        (TEST_2_CASES, TEST_2_GATES, TEST_2_REFERENCE),
+        (DEV_CASES, DEV_GATES, DEV_REFERENCE),
+    ],
+    ids=["test", "test-2", "dev"],
 )
 def test_the_gold_sets_meet_every_gate(corpus_index, embeddings, cases_dir, gates, reference):
-    """CI's eval: the frozen test set (and the development set), the project beside both baselines,
+    """CI's eval: the two frozen test sets (and the development set), the project beside both baselines,
     graded by the test set's judgements, the gates enforced."""
     from evals.cases import load_cases, verify_frozen
     from evals.qrels import load_qrels
