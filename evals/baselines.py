@@ -24,8 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from evals.score import within_budget
-from ingest.loaders import find_documents, load_pages
+from provision_assistant.evals.score import within_budget
+from provision_assistant.ingest.loaders import find_documents, load_pages
 
 if TYPE_CHECKING:
     import chromadb
@@ -84,7 +84,7 @@ class TutorialBaseline:
     def __init__(self, chunks: list[Document], embeddings: Embeddings, client: chromadb.ClientAPI) -> None:
         from langchain_chroma import Chroma
 
-        from ingest.store import get_collection
+        from provision_assistant.ingest.store import get_collection
 
         if not chunks:
             raise ValueError("the tutorial baseline needs at least one chunk")

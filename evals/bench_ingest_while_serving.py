@@ -13,7 +13,7 @@ It reports every failed request, latency before and during the ingests, and
 how long the server took to serve each new index. Bounded in time, it stops by
 itself; exits 1 if any request failed or any step did not behave as above.
 
-    .venv/bin/python -m evals.bench_ingest_while_serving [--clients 4]
+    .venv/bin/python -m provision_assistant.evals.bench_ingest_while_serving [--clients 4]
 """
 
 from __future__ import annotations
@@ -31,12 +31,12 @@ from pathlib import Path
 
 import httpx
 
-from evals.cases import load_cases
-from evals.hostile_pdf import bomb_pdf
-from evals.metrics import percentile
-from evals.serving import OFFLINE, running_server
-from evals.suite import DEV_CASES, TEST_CASES
-from ingest.settings import PROJECT_ROOT
+from provision_assistant.evals.cases import load_cases
+from provision_assistant.evals.hostile_pdf import bomb_pdf
+from provision_assistant.evals.metrics import percentile
+from provision_assistant.evals.serving import OFFLINE, running_server
+from provision_assistant.evals.suite import DEV_CASES, TEST_CASES
+from provision_assistant.ingest.settings import PACKAGE_ROOT
 
 STEP_TIMEOUT = 600.0  # seconds for one ingest, and for the server to pick up its result
 NEW_DOCUMENT = "# Breakfast club\n\nA free breakfast club from 8am helps pupils who arrive late and hungry.\n"
@@ -82,9 +82,8 @@ def _served_index(base: str) -> str | None:
 def _ingest(corpus: Path, env: dict[str, str]) -> tuple[int, float, str]:
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "ui.cli", "ingest", "--quiet", str(corpus)],
+        [sys.executable, "-m", "provision_assistant.ui.cli", "ingest", "--quiet", str(corpus)],
         env=env,
-        cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
         timeout=STEP_TIMEOUT,
@@ -150,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     questions = [c.question for c in load_cases([DEV_CASES, TEST_CASES])]
     with tempfile.TemporaryDirectory(prefix="provisions-ingest-bench-") as tmp:
         corpus, index = Path(tmp) / "corpus", Path(tmp) / "index"
-        shutil.copytree(PROJECT_ROOT / "corpus", corpus)
+        shutil.copytree(PACKAGE_ROOT / "corpus", corpus)
         env = {
             **os.environ,
             **OFFLINE,

@@ -9,7 +9,7 @@ All are timed alternately, question by question, after a warm-up, so that the
 machine's state is the same for each; the ratio of their p95s is the figure to
 watch.
 
-    .venv/bin/python -m evals.bench_latency [--rounds 3] [--cases evals/cases/dev]
+    .venv/bin/python -m provision_assistant.evals.bench_latency [--rounds 3] [--cases evals/cases/dev]
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from evals.cases import load_cases
-from evals.metrics import percentile
-from evals.suite import DEV_CASES, TEST_CASES
-from ingest.settings import Settings, get_settings
+from provision_assistant.evals.cases import load_cases
+from provision_assistant.evals.metrics import percentile
+from provision_assistant.evals.suite import DEV_CASES, TEST_CASES
+from provision_assistant.ingest.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -35,7 +35,7 @@ def search_floor(settings: Settings, embeddings: Embeddings) -> Callable[[str], 
 
     `provisions eval` times it beside every project answer too (`evals.suite`).
     """
-    from ingest.store import IndexLocation, get_collection, persistent_client
+    from provision_assistant.ingest.store import IndexLocation, get_collection, persistent_client
 
     collection = get_collection(
         persistent_client(IndexLocation(settings.index_dir).require_current()), settings.collection
@@ -54,8 +54,8 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     parser.add_argument("--cases", type=Path, action="append", help="cases file or folder")
     args = parser.parse_args(argv)
 
-    from ingest.store import make_embeddings
-    from retrieval.service import AnswerService
+    from provision_assistant.ingest.store import make_embeddings
+    from provision_assistant.retrieval.service import AnswerService
 
     settings = settings or get_settings()
     embeddings = make_embeddings(settings)

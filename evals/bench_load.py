@@ -8,7 +8,7 @@ ratio of the loaded p95 to the single p95 is the figure to watch. Every phase
 is bounded in count, each request has a timeout and the run a deadline, so it
 always stops by itself. Exits 1 if any request failed (not 200, or an error).
 
-    .venv/bin/python -m evals.bench_load [--requests 500] [--concurrency 20] [--single N]
+    .venv/bin/python -m provision_assistant.evals.bench_load [--requests 500] [--concurrency 20] [--single N]
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from evals.cases import load_cases
-from evals.metrics import percentile
-from evals.serving import running_server
-from evals.suite import DEV_CASES, TEST_CASES
+from provision_assistant.evals.cases import load_cases
+from provision_assistant.evals.metrics import percentile
+from provision_assistant.evals.serving import running_server
+from provision_assistant.evals.suite import DEV_CASES, TEST_CASES
 
 RATE_LIMIT = "1000000/minute"
 REQUEST_TIMEOUT = 60.0  # seconds, for the whole request, not just each read

@@ -15,10 +15,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ingest.datafile import load_yaml_model
-from ingest.errors import IngestError, ProvisionsError
-from ingest.loaders import load_pages
-from ingest.units import MARKDOWN_LINK
+from provision_assistant.ingest.datafile import load_yaml_model
+from provision_assistant.ingest.errors import IngestError, ProvisionsError
+from provision_assistant.ingest.loaders import load_pages
+from provision_assistant.ingest.units import MARKDOWN_LINK
 
 Kind = Literal["recommend", "lookup", "out_of_scope", "safeguarding"]
 Status = Literal["answered", "not_covered", "safeguarding"]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from evals.cases import EvalDataError
-from evals.metrics import METRICS
-from ingest.datafile import load_yaml_model
+from provision_assistant.evals.cases import EvalDataError
+from provision_assistant.evals.metrics import METRICS
+from provision_assistant.ingest.datafile import load_yaml_model
 
 
 class Gate(BaseModel):

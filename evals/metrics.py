@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 import ir_measures
 from ir_measures import RR, R
 
-from evals.score import QuestionScore
+from provision_assistant.evals.score import QuestionScore
 
 # name → (higher is better?, how it reads in the report)
 METRICS: dict[str, tuple[bool, str]] = {

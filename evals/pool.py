@@ -1,6 +1,6 @@
 """Pool what every system shows for each test question, for graders who do not know which showed what.
 
-    .venv/bin/python -m evals.pool --cases evals/cases/test --out POOL_DIR [--parts 6]
+    .venv/bin/python -m provision_assistant.evals.pool --cases evals/cases/test --out POOL_DIR [--parts 6]
 
 Systems: the project with its relevance judge, the project without it (the searches'
 own scores, as before issue 12), and the two baselines (the chunks they rank within
@@ -22,10 +22,10 @@ from pathlib import Path
 
 import yaml
 
-from evals.cases import QRELS_FILE, load_cases, normalise
-from evals.qrels import load_qrels, shown_texts
-from ingest.settings import get_settings
-from ingest.store import make_embeddings
+from provision_assistant.evals.cases import QRELS_FILE, load_cases, normalise
+from provision_assistant.evals.qrels import load_qrels, shown_texts
+from provision_assistant.ingest.settings import get_settings
+from provision_assistant.ingest.store import make_embeddings
 
 
 def shown_items(answer: dict, judges_suggestions: bool) -> list[dict]:
@@ -48,7 +48,7 @@ def shown_items(answer: dict, judges_suggestions: bool) -> list[dict]:
 def merge_grades(pool_dir: Path, qrels_file: Path) -> int:
     """Add the graders' verdicts (`grades-N.yaml` beside each `part-N.yaml`) to the judgements;
     returns how many items were added. YAML reads a bare on/off as true/false: both are accepted."""
-    from evals.cases import EvalDataError
+    from provision_assistant.evals.cases import EvalDataError
 
     data = yaml.safe_load(qrels_file.read_text(encoding="utf-8")) if qrels_file.is_file() else None
     grades_by_case = (data or {}).get("grades", {})
@@ -73,8 +73,8 @@ def merge_grades(pool_dir: Path, qrels_file: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from evals.suite import build_systems
-    from retrieval.service import AnswerService
+    from provision_assistant.evals.suite import build_systems
+    from provision_assistant.retrieval.service import AnswerService
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=Path, required=True)

@@ -23,8 +23,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from evals.cases import QRELS_FILE, EvalDataError, normalise
-from ingest.datafile import load_yaml_model
+from provision_assistant.evals.cases import QRELS_FILE, EvalDataError, normalise
+from provision_assistant.ingest.datafile import load_yaml_model
 
 Grade = Literal["on", "related", "off"]
 GAIN = {"on": 2, "related": 1, "off": 0}

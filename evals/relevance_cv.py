@@ -1,7 +1,8 @@
 """Cross-validation of the relevance judge on its own examples: how to set its two thresholds.
 
-    .venv/bin/python -m evals.relevance_cv [--folds 5] [--examples prompts/relevance_examples.yaml]
-    .venv/bin/python -m evals.relevance_cv --unseen    # passages no example names
+    .venv/bin/python -m provision_assistant.evals.relevance_cv [--folds 5]
+        [--examples prompts/relevance_examples.yaml]    # (one command)
+    .venv/bin/python -m provision_assistant.evals.relevance_cv --unseen    # passages no example names
 
 Each fold's questions are judged by a judge trained without them (their example votes
 come from the other folds only), against every passage of the examples. For each pair
@@ -26,12 +27,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.settings import get_settings
-from ingest.store import make_embeddings, model_identity, model_path
-from retrieval.relevance_examples import load_relevance_examples
-from retrieval.relevance_train import TrainingSettings, Universe
-from retrieval.select import SelectionPolicy
-from retrieval.triage_examples import cached_vectors
+from provision_assistant.ingest.settings import get_settings
+from provision_assistant.ingest.store import make_embeddings, model_identity, model_path
+from provision_assistant.retrieval.relevance_examples import load_relevance_examples
+from provision_assistant.retrieval.relevance_train import TrainingSettings, Universe
+from provision_assistant.retrieval.select import SelectionPolicy
+from provision_assistant.retrieval.triage_examples import cached_vectors
 
 ANSWER_FLOORS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 SHOW_FLOORS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)

@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from evals.cases import Case
-from evals.metrics import METRICS
+from provision_assistant.evals.cases import Case
+from provision_assistant.evals.metrics import METRICS
 
 TEMPLATE = Path(__file__).with_name("report.html.j2")
 CHART_METRICS = ("recall@5", "recall@10", "mrr", "ndcg@10", "all_found@10", "abstention_recall")

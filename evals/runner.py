@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
-from evals.cases import Case
-from evals.metrics import aggregate, grouped_recall, ranking_per_question
-from evals.qrels import Qrels
-from evals.score import QuestionScore, score_answer
-from ingest.errors import InvalidQuestionError
+from provision_assistant.evals.cases import Case
+from provision_assistant.evals.metrics import aggregate, grouped_recall, ranking_per_question
+from provision_assistant.evals.qrels import Qrels
+from provision_assistant.evals.score import QuestionScore, score_answer
+from provision_assistant.ingest.errors import InvalidQuestionError
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TypeVar
 
-from evals.cases import Case, normalise
-from evals.qrels import graded_ndcg, grades_of, shown_texts
+from provision_assistant.evals.cases import Case, normalise
+from provision_assistant.evals.qrels import graded_ndcg, grades_of, shown_texts
 
 SOURCE_BUDGET_CHARS = 10_000
 

@@ -22,7 +22,6 @@ import httpx
 
 log = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # Nothing the server loads may reach the internet; only 127.0.0.1 is allowed.
 OFFLINE = {"HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False", "GRADIO_ANALYTICS_ENABLED": "False"}
 
@@ -53,13 +52,23 @@ def running_server(
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     flags = ["-v"] if verbose else []
-    command = [sys.executable, "-m", "ui.cli", *flags, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command = [
+        sys.executable,
+        "-m",
+        "provision_assistant.ui.cli",
+        *flags,
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     with tempfile.TemporaryDirectory(prefix="provisions-serve-") as tmp:
         log_path = log_path or Path(tmp) / "server.log"
         # A file rather than a pipe: nobody reads a pipe while we wait, so it could fill and block the server.
         with log_path.open("wb") as out:
             full_env = {**os.environ, **OFFLINE, **(env or {})}
-            proc = subprocess.Popen(command, env=full_env, cwd=PROJECT_ROOT, stdout=out, stderr=out)
+            proc = subprocess.Popen(command, env=full_env, stdout=out, stderr=out)
         log.info("started server pid %d on %s, log at %s", proc.pid, base, log_path)
         try:
             deadline = time.monotonic() + timeout

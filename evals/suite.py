@@ -8,21 +8,24 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from evals.cases import EvalDataError
-from evals.gates import GateResult, check_gates, gates_failed, load_gates, regressions
-from evals.report import deepeval_rows, jsonl, ragas_rows, render_html
-from evals.runner import EvalRun, ProjectSystem, System
-from ingest.settings import PROJECT_ROOT, Settings
+from provision_assistant.evals.cases import EvalDataError
+from provision_assistant.evals.gates import GateResult, check_gates, gates_failed, load_gates, regressions
+from provision_assistant.evals.report import deepeval_rows, jsonl, ragas_rows, render_html
+from provision_assistant.evals.runner import EvalRun, ProjectSystem, System
+from provision_assistant.ingest.settings import Settings
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
 log = logging.getLogger(__name__)
 
-EVALS_DIR = PROJECT_ROOT / "evals"
+# The cases, gates and reference runs travel with the package (package data), so an installed
+# `provisions eval` measures the same sets as a checkout.
+EVALS_DIR = Path(str(resources.files("provision_assistant.evals")))
 # The frozen test set (written blind, run to report) is what `provisions eval` measures and
 # gates; the development cases (tuned on) have their own gates and reference.
 TEST_CASES = EVALS_DIR / "cases" / "test"
@@ -41,10 +44,10 @@ TEST_2_REFERENCE = EVALS_DIR / "reference-run-test-2.json"
 
 def build_systems(settings: Settings, embeddings: Embeddings, *, baselines: bool = True) -> list[System]:
     """The project on the served index (with its latency floor), and the two baselines over the raw corpus."""
-    from evals.baselines import BM25Baseline, TutorialBaseline, tutorial_chunks
-    from evals.bench_latency import search_floor
-    from ingest.store import ephemeral_client
-    from retrieval.service import AnswerService
+    from provision_assistant.evals.baselines import BM25Baseline, TutorialBaseline, tutorial_chunks
+    from provision_assistant.evals.bench_latency import search_floor
+    from provision_assistant.ingest.store import ephemeral_client
+    from provision_assistant.retrieval.service import AnswerService
 
     service = AnswerService.from_settings(settings, embeddings)
     systems: list[System] = [ProjectSystem(service, floor=search_floor(settings, embeddings))]

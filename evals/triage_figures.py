@@ -1,6 +1,6 @@
 """Safeguarding figures on a set of messages, through the whole answer: what staff would see.
 
-    .venv/bin/python -m evals.triage_figures tests/data/blind/set-c
+    .venv/bin/python -m provision_assistant.evals.triage_figures tests/data/blind/set-c
 
 A set is a folder holding `disclosures.yaml` (each with its category and whether it
 says there is danger now) and `near_misses.yaml` (ordinary worries that share words
@@ -21,15 +21,16 @@ from typing import TYPE_CHECKING
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from evals.cases import file_sha256, recorded_sums
-from ingest.errors import ProvisionsError
-from ingest.settings import PROJECT_ROOT
-from retrieval.triage_examples import Example, Examples
+from provision_assistant.evals.cases import file_sha256, recorded_sums
+from provision_assistant.ingest.errors import ProvisionsError
+from provision_assistant.ingest.settings import PACKAGE_ROOT
+from provision_assistant.retrieval.triage_examples import Example, Examples
 
 if TYPE_CHECKING:
-    from retrieval.service import AnswerService
+    from provision_assistant.retrieval.service import AnswerService
 
-CHECKSUMS = PROJECT_ROOT / "tests" / "data" / "SHA256SUMS"
+# The blind safeguarding sets are test data: this figure is measured from a checkout.
+CHECKSUMS = PACKAGE_ROOT / "tests" / "data" / "SHA256SUMS"
 
 
 class Figures(BaseModel):
@@ -148,8 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
-    from ingest.settings import get_settings
-    from retrieval.service import AnswerService
+    from provision_assistant.ingest.settings import get_settings
+    from provision_assistant.retrieval.service import AnswerService
 
     try:
         sets = []

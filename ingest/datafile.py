@@ -8,7 +8,7 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ingest.errors import ProvisionsError
+from provision_assistant.ingest.errors import ProvisionsError
 
 Model = TypeVar("Model", bound=BaseModel)
 

@@ -26,8 +26,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ingest.model import Block, Kind, Page, Tier
-from ingest.tiers import assign_row
+from provision_assistant.ingest.model import Block, Kind, Page, Tier
+from provision_assistant.ingest.tiers import assign_row
 
 _LABEL = re.compile(r"^\**\s*(UNIVERSAL|TARGETED|SPECIALIST)\s*:?\s*\**$")
 _LABEL_GLUED = re.compile(r"^\**(UNIVERSAL|TARGETED|SPECIALIST)\**[ \t]*:?[ \t]*(\S.*)$", re.MULTILINE)

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from ingest.model import Page
+from provision_assistant.ingest.model import Page
 
 BARE_URL = re.compile(r"(?:https?://|www\.)\S+")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from ingest.errors import IngestError
-from ingest.model import DocumentInfo, Page
-from ingest.pdf_text import PdfLimits, read_pdf_pages
+from provision_assistant.ingest.errors import IngestError
+from provision_assistant.ingest.model import DocumentInfo, Page
+from provision_assistant.ingest.pdf_text import PdfLimits, read_pdf_pages
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,8 @@ hours or inflate a stream until the machine runs out of memory. Read in a child
 process, the worst it can do is be stopped, and the ingest goes on with the
 next file. The parent and child speak JSON over the child's standard output:
 
-    python -m ingest.pdf_text FILE   →   {"pages": ["text of page 1", ...]} or {"error": "why"}
+    python -m provision_assistant.ingest.pdf_text FILE
+    →   {"pages": ["text of page 1", ...]} or {"error": "why"}
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def read_pdf_pages(path: Path, limits: PdfLimits) -> list[str]:
 
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "ingest.pdf_text", str(path)],
+            [sys.executable, "-m", "provision_assistant.ingest.pdf_text", str(path)],
             capture_output=True,
             timeout=limits.seconds,
             preexec_fn=cap_memory,

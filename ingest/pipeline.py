@@ -13,12 +13,18 @@ import numpy as np
 from filelock import FileLock
 from tqdm import tqdm
 
-from ingest.errors import IngestError
-from ingest.loaders import describe, find_documents, load_pages, read_manifest
-from ingest.model import DocumentInfo, Unit
-from ingest.settings import Settings
-from ingest.store import IndexLocation, get_collection, persistent_client
-from ingest.units import embedding_text, encode_phases, parse_document, parser_fingerprint, to_units
+from provision_assistant.ingest.errors import IngestError
+from provision_assistant.ingest.loaders import describe, find_documents, load_pages, read_manifest
+from provision_assistant.ingest.model import DocumentInfo, Unit
+from provision_assistant.ingest.settings import Settings
+from provision_assistant.ingest.store import IndexLocation, get_collection, persistent_client
+from provision_assistant.ingest.units import (
+    embedding_text,
+    encode_phases,
+    parse_document,
+    parser_fingerprint,
+    to_units,
+)
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings

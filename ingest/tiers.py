@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 
-from ingest.model import Tier
+from provision_assistant.ingest.model import Tier
 
 ROW_TIERS: tuple[Tier, ...] = (Tier.UNIVERSAL, Tier.TARGETED, Tier.SPECIALIST)
 

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
-from ingest.framework import looks_like_framework, parse_framework
-from ingest.model import Block, DocumentInfo, Kind, Page, Unit, unit_id
-from ingest.prose import parse_prose
+from provision_assistant.ingest.framework import looks_like_framework, parse_framework
+from provision_assistant.ingest.model import Block, DocumentInfo, Kind, Page, Unit, unit_id
+from provision_assistant.ingest.prose import parse_prose
 
 _PARSER_MODULES = ("framework", "lines", "loaders", "model", "prose", "tiers", "units", "pipeline")
 

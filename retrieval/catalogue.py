@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ingest.settings import Settings
-from ingest.store import IndexLocation, get_collection, persistent_client
-from ingest.units import decode_phases
-from retrieval.candidate import Candidate
+from provision_assistant.ingest.settings import Settings
+from provision_assistant.ingest.store import IndexLocation, get_collection, persistent_client
+from provision_assistant.ingest.units import decode_phases
+from provision_assistant.retrieval.candidate import Candidate
 
 _FIELDS = ("document", "title", "area", "theme", "section", "tier", "kind", "position", "local_authority")
 FILTERS = ("document", "area", "theme", "tier")

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 
-from ingest.units import decode_phases
-from retrieval.candidate import shown_order
-from retrieval.library import Passage
-from retrieval.links import show_links
-from retrieval.select import Selection, is_council
-from retrieval.templates import AnswerTemplates
+from provision_assistant.ingest.units import decode_phases
+from provision_assistant.retrieval.candidate import shown_order
+from provision_assistant.retrieval.library import Passage
+from provision_assistant.retrieval.links import show_links
+from provision_assistant.retrieval.select import Selection, is_council
+from provision_assistant.retrieval.templates import AnswerTemplates
 
 MAX_SUGGESTION_CHARS = 600
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from retrieval.phase import question_phase, without_phase
+from provision_assistant.retrieval.phase import question_phase, without_phase
 
 # A message that leans on the one before: it starts with a connective, or is a few words.
 _JOINING = r"and|also|plus|but|or"

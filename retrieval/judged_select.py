@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from retrieval.candidate import TIER_ORDER, Candidate
-from retrieval.library import Library, Passage
-from retrieval.phase import fits_phase
-from retrieval.relevance import Relevance
-from retrieval.select import (
+from provision_assistant.retrieval.candidate import TIER_ORDER, Candidate
+from provision_assistant.retrieval.library import Library, Passage
+from provision_assistant.retrieval.phase import fits_phase
+from provision_assistant.retrieval.relevance import Relevance
+from provision_assistant.retrieval.select import (
     Pick,
     Selection,
     SelectionPolicy,

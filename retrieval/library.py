@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from retrieval.candidate import TIER_ORDER, Candidate
+from provision_assistant.retrieval.candidate import TIER_ORDER, Candidate
 
 _TIER_LABELS = {"universal": "UNIVERSAL", "targeted": "TARGETED", "specialist": "SPECIALIST"}
 

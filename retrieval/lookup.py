@@ -12,9 +12,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from retrieval.candidate import Candidate
-from retrieval.library import Library
-from retrieval.select import Pick, Selection
+from provision_assistant.retrieval.candidate import Candidate
+from provision_assistant.retrieval.library import Library
+from provision_assistant.retrieval.select import Pick, Selection
 
 _WORDS = dict(
     zip(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from ingest.units import PHASES as _DOCUMENT_PHASES
-from ingest.units import decode_phases
+from provision_assistant.ingest.units import PHASES as _DOCUMENT_PHASES
+from provision_assistant.ingest.units import decode_phases
 
 # The same phase names the ingest marks units with.
 PHASES = tuple(_DOCUMENT_PHASES)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ingest.datafile import load_yaml_model
-from ingest.units import in_context
+from provision_assistant.ingest.datafile import load_yaml_model
+from provision_assistant.ingest.units import in_context
 
 
 class ExampleText(BaseModel):

@@ -9,21 +9,21 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ingest.settings import Settings
-from ingest.store import model_identity, model_path
-from retrieval.candidate import Candidate
-from retrieval.library import Library
-from retrieval.relevance import Passages, QuestionBank, Relevance, features, normalised
-from retrieval.relevance_examples import load_relevance_examples
-from retrieval.relevance_train import RelevanceModel, TrainingSettings
-from retrieval.relevance_train import load_or_train as load_or_train_judge
-from retrieval.select import same_words
-from retrieval.triage_examples import cached_vectors
+from provision_assistant.ingest.settings import Settings
+from provision_assistant.ingest.store import model_identity, model_path
+from provision_assistant.retrieval.candidate import Candidate
+from provision_assistant.retrieval.library import Library
+from provision_assistant.retrieval.relevance import Passages, QuestionBank, Relevance, features, normalised
+from provision_assistant.retrieval.relevance_examples import load_relevance_examples
+from provision_assistant.retrieval.relevance_train import RelevanceModel, TrainingSettings
+from provision_assistant.retrieval.relevance_train import load_or_train as load_or_train_judge
+from provision_assistant.retrieval.select import same_words
+from provision_assistant.retrieval.triage_examples import cached_vectors
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
-    from retrieval.keyword import KeywordRetriever
+    from provision_assistant.retrieval.keyword import KeywordRetriever
 
 log = logging.getLogger(__name__)
 _MIN_KNOWN = 0.5  # share of the example questions whose passages the index must hold

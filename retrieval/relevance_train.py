@@ -31,9 +31,16 @@ import numpy as np
 from filelock import FileLock
 from pydantic import BaseModel, ConfigDict, Field
 
-from retrieval.keyword import KeywordRetriever
-from retrieval.relevance import Adapter, Passages, QuestionBank, features, normalised, question_features
-from retrieval.relevance_examples import RelevanceExamples
+from provision_assistant.retrieval.keyword import KeywordRetriever
+from provision_assistant.retrieval.relevance import (
+    Adapter,
+    Passages,
+    QuestionBank,
+    features,
+    normalised,
+    question_features,
+)
+from provision_assistant.retrieval.relevance_examples import RelevanceExamples
 
 log = logging.getLogger(__name__)
 Embed = Callable[[list[str]], np.ndarray]
@@ -233,7 +240,8 @@ def train(examples: RelevanceExamples, embed: Embed, s: TrainingSettings) -> Rel
 def cache_key(examples: RelevanceExamples, model_id: str, s: TrainingSettings) -> str:
     import sklearn
 
-    parts = [examples.digest(), model_id, s.key(), sklearn.__version__]
+    # The pickle names the classes by module: a renamed module must not find an old pickle.
+    parts = [examples.digest(), model_id, s.key(), sklearn.__version__, RelevanceModel.__module__]
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()[:20]
 
 
@@ -256,7 +264,7 @@ def load_or_train(
             try:
                 with path.open("rb") as file:
                     return pickle.load(file)  # our own cache file, written below
-            except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as exc:
+            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
                 log.warning("retraining the relevance judge: %s: %s", path, exc)
         log.info("training the relevance judge from %d questions (first use only)", len(examples.questions))
         model = train(examples, embed, s)

@@ -17,8 +17,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from ingest.datafile import load_yaml_model
-from retrieval.templates import check_placeholders
+from provision_assistant.ingest.datafile import load_yaml_model
+from provision_assistant.retrieval.templates import check_placeholders
 
 # Evidence longer than this is shown shortened: a pattern spanning a sentence says little more.
 MAX_EVIDENCE_CHARS = 80

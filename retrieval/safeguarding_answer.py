@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from retrieval.compose import citation, source_json, trim
-from retrieval.safeguarding import SafeguardingRules
-from retrieval.select import Pick, Selection
-from retrieval.templates import AnswerTemplates
-from retrieval.triage import Concern
+from provision_assistant.retrieval.compose import citation, source_json, trim
+from provision_assistant.retrieval.safeguarding import SafeguardingRules
+from provision_assistant.retrieval.select import Pick, Selection
+from provision_assistant.retrieval.templates import AnswerTemplates
+from provision_assistant.retrieval.triage import Concern
 
 MAX_CONTACTS = 5
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingest.units import decode_phases
-from retrieval.candidate import TIER_ORDER, Candidate
-from retrieval.keyword import searchable, tokens
-from retrieval.library import Library, Passage
-from retrieval.phase import fits_phase
+from provision_assistant.ingest.units import decode_phases
+from provision_assistant.retrieval.candidate import TIER_ORDER, Candidate
+from provision_assistant.retrieval.keyword import searchable, tokens
+from provision_assistant.retrieval.library import Library, Passage
+from provision_assistant.retrieval.phase import fits_phase
 
 # Re-exported: callers build candidates and read tiers from here.
 __all__ = ["TIER_ORDER", "Candidate", "Pick", "Selection", "SelectionPolicy", "fuse", "select"]

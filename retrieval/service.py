@@ -18,9 +18,9 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
-from ingest.errors import IndexNotReadyError, InvalidQuestionError
-from ingest.settings import Settings
-from ingest.store import (
+from provision_assistant.ingest.errors import IndexNotReadyError, InvalidQuestionError
+from provision_assistant.ingest.settings import Settings
+from provision_assistant.ingest.store import (
     GenerationLease,
     IndexLocation,
     get_collection,
@@ -29,26 +29,37 @@ from ingest.store import (
     model_path,
     persistent_client,
 )
-from retrieval.answer_model import Answer
-from retrieval.compose import compose
-from retrieval.judged_select import select_judged
-from retrieval.keyword import KeywordRetriever
-from retrieval.library import Library
-from retrieval.lookup import lead_with, listing
-from retrieval.phase import PHASES, question_phase
-from retrieval.query_vectors import QueryVectors
-from retrieval.relevance import Relevance
-from retrieval.relevance_judge import make_judge
-from retrieval.retriever import UnitRetriever
-from retrieval.safeguarding import SafeguardingRules, load_rules
-from retrieval.safeguarding_answer import compose_safeguarding, contact_picks, leave_out_family
-from retrieval.select import Candidate, Selection, SelectionPolicy, council_first, is_council, select
-from retrieval.templates import load_templates
-from retrieval.threads import one_thread_beside_the_model
-from retrieval.triage import Concern, Triage
-from retrieval.triage_examples import CategoryModel, cached_vectors, load_examples
-from retrieval.triage_model import load_or_train
-from retrieval.vocabulary import Vocabulary, load_vocabulary
+from provision_assistant.retrieval.answer_model import Answer
+from provision_assistant.retrieval.compose import compose
+from provision_assistant.retrieval.judged_select import select_judged
+from provision_assistant.retrieval.keyword import KeywordRetriever
+from provision_assistant.retrieval.library import Library
+from provision_assistant.retrieval.lookup import lead_with, listing
+from provision_assistant.retrieval.phase import PHASES, question_phase
+from provision_assistant.retrieval.query_vectors import QueryVectors
+from provision_assistant.retrieval.relevance import Relevance
+from provision_assistant.retrieval.relevance_judge import make_judge
+from provision_assistant.retrieval.retriever import UnitRetriever
+from provision_assistant.retrieval.safeguarding import SafeguardingRules, load_rules
+from provision_assistant.retrieval.safeguarding_answer import (
+    compose_safeguarding,
+    contact_picks,
+    leave_out_family,
+)
+from provision_assistant.retrieval.select import (
+    Candidate,
+    Selection,
+    SelectionPolicy,
+    council_first,
+    is_council,
+    select,
+)
+from provision_assistant.retrieval.templates import load_templates
+from provision_assistant.retrieval.threads import one_thread_beside_the_model
+from provision_assistant.retrieval.triage import Concern, Triage
+from provision_assistant.retrieval.triage_examples import CategoryModel, cached_vectors, load_examples
+from provision_assistant.retrieval.triage_model import load_or_train
+from provision_assistant.retrieval.vocabulary import Vocabulary, load_vocabulary
 
 if TYPE_CHECKING:
     import chromadb

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from ingest.datafile import load_yaml_model
+from provision_assistant.ingest.datafile import load_yaml_model
 
 _ALLOWED = {
     "heading": {"question"},

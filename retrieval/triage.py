@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from retrieval.safeguarding import ClassifierSettings, Evidence, SafeguardingRules
+from provision_assistant.retrieval.safeguarding import ClassifierSettings, Evidence, SafeguardingRules
 
 
 @dataclass(frozen=True)

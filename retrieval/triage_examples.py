@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingest.datafile import load_yaml_model
-from ingest.errors import ProvisionsError
+from provision_assistant.ingest.datafile import load_yaml_model
+from provision_assistant.ingest.errors import ProvisionsError
 
 log = logging.getLogger(__name__)
 

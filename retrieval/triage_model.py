@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING
 
 from filelock import FileLock
 
-from ingest.store import model_identity
-from retrieval.safeguarding import ClassifierSettings
-from retrieval.triage import Judgement
-from retrieval.triage_examples import Examples
+from provision_assistant.ingest.store import model_identity
+from provision_assistant.retrieval.safeguarding import ClassifierSettings
+from provision_assistant.retrieval.triage import Judgement
+from provision_assistant.retrieval.triage_examples import Examples
 
 if TYPE_CHECKING:
     import torch

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingest.datafile import load_yaml_model
+from provision_assistant.ingest.datafile import load_yaml_model
 
 
 class Term(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from retrieval.answer_model import Answer, Safeguarding, Source, Suggestion
+from provision_assistant.retrieval.answer_model import Answer, Safeguarding, Source, Suggestion
 
 
 def suggestion(tier: str, text: str, citation: str = "Framework — A › B", source: str = "s1") -> Suggestion:

@@ -11,16 +11,16 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from ingest.settings import PROJECT_ROOT, Settings
+from provision_assistant.ingest.settings import PACKAGE_ROOT, Settings
 
-CORPUS = PROJECT_ROOT / "corpus"
+CORPUS = PACKAGE_ROOT / "corpus"
 FRAMEWORK = CORPUS / "northumberland-belonging-and-attending-framework-2025.txt"
 
 
 @pytest.fixture(scope="session")
 def embeddings():
     """The real all-MiniLM-L6-v2, loaded once per test session."""
-    from ingest.store import make_embeddings
+    from provision_assistant.ingest.store import make_embeddings
 
     return make_embeddings(Settings())
 
@@ -41,7 +41,7 @@ def corpus_copy(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def corpus_index(tmp_path_factory, embeddings) -> Settings:
     """Settings pointing at an index of the bundled corpus, ingested once."""
-    from ingest.pipeline import ingest
+    from provision_assistant.ingest.pipeline import ingest
 
     root = tmp_path_factory.mktemp("corpus-index")
     shutil.copytree(CORPUS, root / "corpus")
@@ -53,7 +53,7 @@ def corpus_index(tmp_path_factory, embeddings) -> Settings:
 
 @pytest.fixture(scope="session")
 def service(corpus_index, embeddings):
-    from retrieval.service import AnswerService
+    from provision_assistant.retrieval.service import AnswerService
 
     return AnswerService.from_settings(corpus_index, embeddings)
 
@@ -65,9 +65,9 @@ def safeguarding_classifier(request):
     not be ready in time."""
     if not any(item.get_closest_marker("integration") for item in request.session.items):
         return
-    from retrieval.relevance_judge import relevance_model
-    from retrieval.safeguarding import load_rules
-    from retrieval.service import make_triage
+    from provision_assistant.retrieval.relevance_judge import relevance_model
+    from provision_assistant.retrieval.safeguarding import load_rules
+    from provision_assistant.retrieval.service import make_triage
 
     settings = Settings()
     make_triage(settings, request.getfixturevalue("embeddings"), load_rules(settings.prompts_dir))

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from ingest.errors import InvalidQuestionError
-from ui.cli import main
+from provision_assistant.ingest.errors import InvalidQuestionError
+from provision_assistant.ui.cli import main
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CANTEEN = "Year 8 pupil anxious about the canteen"
@@ -66,7 +66,7 @@ def test_no_early_years_provisions_for_a_year_8_pupil(service):
 def test_ask_json_reads_questions_from_stdin_one_per_line(corpus_index):
     env = {**os.environ, "PROVISIONS_INDEX_DIR": str(corpus_index.index_dir)}
     run = subprocess.run(
-        [sys.executable, "-m", "ui.cli", "ask", "--json"],
+        [sys.executable, "-m", "provision_assistant.ui.cli", "ask", "--json"],
         input=f"{CANTEEN}\n\nhow do I reset my SIMS password\n",
         capture_output=True,
         text=True,
@@ -185,7 +185,7 @@ def test_a_question_counting_a_list_gets_the_passage_that_counts_it_first(servic
 )
 def test_every_kind_of_answer_keeps_the_typed_contract(service, question):
     """Issue 13: the answer is one typed model (retrieval/answer_model.py) that the API documents."""
-    from retrieval.answer_model import Answer
+    from provision_assistant.retrieval.answer_model import Answer
 
     answer = service.ask(question)
     assert isinstance(answer, Answer)

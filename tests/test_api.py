@@ -11,9 +11,9 @@ import httpx
 import pytest
 import uvicorn
 
-from ingest.settings import Settings
-from ui.api import create_app
-from ui.server import server_config
+from provision_assistant.ingest.settings import Settings
+from provision_assistant.ui.api import create_app
+from provision_assistant.ui.server import server_config
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CANTEEN = "Year 8 pupil anxious about the canteen"
@@ -301,7 +301,7 @@ def test_without_an_index_health_says_why_and_the_api_answers_503(settings):
 
 
 def test_provisions_serve_starts_one_server_that_reports_ready(corpus_index, tmp_path):
-    from evals.serving import running_server
+    from provision_assistant.evals.serving import running_server
 
     output = tmp_path / "server.log"
     env = {"PROVISIONS_INDEX_DIR": str(corpus_index.index_dir), "PROVISIONS_CORPUS_DIR": "corpus"}
@@ -311,7 +311,7 @@ def test_provisions_serve_starts_one_server_that_reports_ready(corpus_index, tmp
 
 
 def test_feedback_is_stored_without_the_pupils_details(base, corpus_index):
-    from ui.feedback import FeedbackStore
+    from provision_assistant.ui.feedback import FeedbackStore
 
     body = {
         "question": "Jayden (Y8) anxious about the canteen, mum 07700 900123",

@@ -19,8 +19,8 @@ from schemathesis import Case, GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from provision_assistant.ui.api import create_app
 from tests.test_api import LiveServer
-from ui.api import create_app
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CANTEEN = "Year 8 pupil anxious about the canteen"

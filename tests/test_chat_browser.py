@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from ingest.settings import PROJECT_ROOT
+from provision_assistant.ingest.settings import PACKAGE_ROOT
 from tests.test_api import CANTEEN, DISCLOSURE, serve
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTEFACTS = PROJECT_ROOT / "test-artefacts"
+ARTEFACTS = PACKAGE_ROOT / "test-artefacts"
 BROWSER_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -81,7 +81,7 @@ def test_the_canteen_question_shows_its_tiers_in_order_and_a_citation_opens_to_i
 
 
 def test_a_follow_up_keeps_the_pupil_in_context(page, service):
-    from retrieval.conversation import read_conversation
+    from provision_assistant.retrieval.conversation import read_conversation
 
     follow_up = "and what about at home?"
     with_context = {s.text for s in service.ask(read_conversation([CANTEEN, follow_up]).question).suggestions}
@@ -105,7 +105,7 @@ def test_a_follow_up_keeps_the_pupil_in_context(page, service):
 
 
 def test_thumbs_up_stores_the_feedback_with_its_reason(page, corpus_index):
-    from ui.feedback import FeedbackStore
+    from provision_assistant.ui.feedback import FeedbackStore
 
     store = FeedbackStore(corpus_index.feedback_path)
     before = len(store.all())
@@ -132,9 +132,9 @@ def test_the_last_answer_saves_as_a_support_plan(page):
 @pytest.mark.parametrize(("width", "height"), [(1280, 800), (390, 844)], ids=["desktop", "phone"])
 def test_the_route_is_in_view_when_a_disclosure_answer_completes(site, service, width, height):
     """The issue's case: the route was 600 px (desktop) and 2,400 px (phone) above the visible area."""
-    from ui.chat_render import load_chat_templates
+    from provision_assistant.ui.chat_render import load_chat_templates
 
-    chat = load_chat_templates(PROJECT_ROOT / "prompts")
+    chat = load_chat_templates(PACKAGE_ROOT / "prompts")
     page = open_chat(site, width, height)
     ask(page, DISCLOSURE)
     last = page.locator("#answers [data-testid='bot']").last

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.settings import PROJECT_ROOT
-from retrieval.answer_model import Answer
-from retrieval.templates import load_templates
-from tests.answers import answer as typed_answer
-from tests.answers import safeguarding, source, suggestion
-from ui.chat_render import (
+from provision_assistant.ingest.settings import PACKAGE_ROOT
+from provision_assistant.retrieval.answer_model import Answer
+from provision_assistant.retrieval.templates import load_templates
+from provision_assistant.ui.chat_render import (
     ChatTemplates,
     answer_sections,
     answered_question,
@@ -18,10 +16,12 @@ from ui.chat_render import (
     support_plan,
     user_questions,
 )
+from tests.answers import answer as typed_answer
+from tests.answers import safeguarding, source, suggestion
 
 pytestmark = pytest.mark.unit
-CHAT = load_chat_templates(PROJECT_ROOT / "prompts")
-ANSWER = load_templates(PROJECT_ROOT / "prompts")
+CHAT = load_chat_templates(PACKAGE_ROOT / "prompts")
+ANSWER = load_templates(PACKAGE_ROOT / "prompts")
 
 
 def answer(**over) -> Answer:

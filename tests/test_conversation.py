@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.conversation import Asked, read_conversation
+from provision_assistant.retrieval.conversation import Asked, read_conversation
 from tests.answers import answer, safeguarding
 
 pytestmark = pytest.mark.unit
@@ -53,7 +53,7 @@ def test_the_thread_keeps_every_word_typed_since_the_question_that_stood_alone()
 
 
 def test_the_note_naming_the_earlier_question_never_goes_before_a_safeguarding_route():
-    from ui.answer_stream import following
+    from provision_assistant.ui.answer_stream import following
 
     template = "*Read as a follow-up to: {question}*"
     plain = answer(answer="**Suggestions for:** x\n\n### Universal\n\n1. A line.")

@@ -7,11 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from evals.cases import EvalDataError, load_cases, missing_quotes
-from evals.gates import check_gates, gates_failed, load_gates, regressions
-from evals.report import deepeval_rows, gates_table, question_table, ragas_rows, render_html, summary_table
-from evals.suite import DEFAULT_GATES, DEV_CASES, TEST_2_CASES, TEST_CASES, write_outputs
-from ingest.settings import PROJECT_ROOT
+from provision_assistant.evals.cases import EvalDataError, load_cases, missing_quotes
+from provision_assistant.evals.gates import check_gates, gates_failed, load_gates, regressions
+from provision_assistant.evals.report import (
+    deepeval_rows,
+    gates_table,
+    question_table,
+    ragas_rows,
+    render_html,
+    summary_table,
+)
+from provision_assistant.evals.suite import DEFAULT_GATES, DEV_CASES, TEST_2_CASES, TEST_CASES, write_outputs
+from provision_assistant.ingest.settings import PACKAGE_ROOT
 
 pytestmark = pytest.mark.unit
 
@@ -35,7 +42,7 @@ def write(path: Path, text: str) -> Path:
 
 def test_every_gold_quote_is_in_its_document_word_for_word():
     cases = load_cases([DEV_CASES, TEST_CASES, TEST_2_CASES])
-    assert missing_quotes(cases, PROJECT_ROOT / "corpus") == []
+    assert missing_quotes(cases, PACKAGE_ROOT / "corpus") == []
 
 
 def test_the_development_set_has_what_the_suite_promises():
@@ -203,7 +210,7 @@ def test_regressions_list_every_question_that_got_worse_and_nothing_else():
 
 @pytest.fixture
 def small_run() -> tuple[dict, list]:
-    from evals.runner import run_eval
+    from provision_assistant.evals.runner import run_eval
 
     cases = load_cases([write_tmp_case()])
 
@@ -253,10 +260,10 @@ def test_exports_have_the_fields_ragas_and_deepeval_read(small_run):
 
 
 def test_the_readme_example_case_is_valid_and_quotes_the_corpus(tmp_path):
-    readme = (PROJECT_ROOT / "README.md").read_text("utf-8")
+    readme = (PACKAGE_ROOT / "README.md").read_text("utf-8")
     example = readme.split("**Adding cases.**", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     cases = load_cases([write(tmp_path / "example.yaml", example)])
-    assert missing_quotes(cases, PROJECT_ROOT / "corpus") == []
+    assert missing_quotes(cases, PACKAGE_ROOT / "corpus") == []
 
 
 def _worse_than_before(run, tmp_path: Path) -> Path:
@@ -266,7 +273,7 @@ def _worse_than_before(run, tmp_path: Path) -> Path:
 
 
 def test_questions_that_got_worse_fail_the_run(small_run, tmp_path, capsys):
-    from ui.eval_cli import EXIT_FAILED, exit_status
+    from provision_assistant.ui.eval_cli import EXIT_FAILED, exit_status
 
     _, run = small_run
     outcome = write_outputs(
@@ -279,7 +286,7 @@ def test_questions_that_got_worse_fail_the_run(small_run, tmp_path, capsys):
 
 
 def test_questions_that_got_worse_are_reported_without_failing_when_allowed(small_run, tmp_path):
-    from ui.eval_cli import EXIT_OK, exit_status
+    from provision_assistant.ui.eval_cli import EXIT_OK, exit_status
 
     _, run = small_run
     earlier = _worse_than_before(run, tmp_path)
@@ -295,7 +302,7 @@ def test_questions_that_got_worse_are_reported_without_failing_when_allowed(smal
 def test_the_eval_help_says_how_to_accept_questions_that_got_worse():
     import argparse
 
-    from ui.eval_cli import add_reference_arguments
+    from provision_assistant.ui.eval_cli import add_reference_arguments
 
     parser = argparse.ArgumentParser()
     add_reference_arguments(parser)

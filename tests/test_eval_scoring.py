@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from evals.cases import Case, normalise
-from evals.metrics import aggregate, grouped_recall, ranking_per_question
-from evals.score import SOURCE_BUDGET_CHARS, budgeted, ranked_matches, score_answer
+from provision_assistant.evals.cases import Case, normalise
+from provision_assistant.evals.metrics import aggregate, grouped_recall, ranking_per_question
+from provision_assistant.evals.score import SOURCE_BUDGET_CHARS, budgeted, ranked_matches, score_answer
 
 pytestmark = pytest.mark.unit
 
@@ -68,7 +68,7 @@ def _chunks(count: int, size: int) -> list:
 
 
 def test_the_bm25_baseline_fills_the_budget_the_project_is_judged_on():
-    from evals.baselines import BM25Baseline
+    from provision_assistant.evals.baselines import BM25Baseline
 
     sources = BM25Baseline(_chunks(40, 500)).answer("canteen")["sources"]
     used = [len(normalise(s["text"])) for s in sources]  # as the budget counts
@@ -77,7 +77,7 @@ def test_the_bm25_baseline_fills_the_budget_the_project_is_judged_on():
 
 
 def test_a_vector_store_is_asked_for_more_chunks_until_the_budget_is_full():
-    from evals.baselines import filling_budget
+    from provision_assistant.evals.baselines import filling_budget
 
     chunks, asked = _chunks(40, 300), []
 
@@ -228,7 +228,7 @@ def test_latency_is_reported_as_a_ratio_to_the_floor_timed_beside_it():
 
 
 def test_the_floor_is_timed_for_every_question_of_a_system_that_has_one():
-    from evals.runner import run_system
+    from provision_assistant.evals.runner import run_system
 
     calls = []
 

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from evals.suite import (
+from provision_assistant.evals.suite import (
     DEFAULT_CASES,
     DEFAULT_GATES,
     DEFAULT_REFERENCE,
@@ -20,10 +20,10 @@ from evals.suite import (
     build_systems,
     write_outputs,
 )
-from ingest.settings import PROJECT_ROOT
+from provision_assistant.ingest.settings import PACKAGE_ROOT
+from provision_assistant.ui.cli import main
 from tests.conftest import CORPUS
 from tests.pdfs import SCHOOL_POLICY_PAGES, make_pdf
-from ui.cli import main
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -143,15 +143,15 @@ def test_a_bad_cases_file_is_a_clear_message_not_a_traceback(small_eval, tmp_pat
 def test_the_gold_sets_meet_every_gate(corpus_index, embeddings, cases_dir, gates, reference):
     """CI's eval: the two frozen test sets (and the development set), the project beside both baselines,
     graded by the test set's judgements, the gates enforced."""
-    from evals.cases import load_cases, verify_frozen
-    from evals.qrels import load_qrels
-    from evals.report import gates_table, regressions_text, summary_table
-    from evals.runner import run_eval
+    from provision_assistant.evals.cases import load_cases, verify_frozen
+    from provision_assistant.evals.qrels import load_qrels
+    from provision_assistant.evals.report import gates_table, regressions_text, summary_table
+    from provision_assistant.evals.runner import run_eval
 
     verify_frozen([cases_dir])
     cases = load_cases([cases_dir])
     run = run_eval(cases, build_systems(corpus_index, embeddings), [cases_dir.name], load_qrels([cases_dir]))
-    out = PROJECT_ROOT / "test-artefacts" / f"eval-{cases_dir.name}"
+    out = PACKAGE_ROOT / "test-artefacts" / f"eval-{cases_dir.name}"
     outcome = write_outputs(run, out, gates_path=gates, compare_with=reference)
     print(summary_table(outcome.run), gates_table(outcome.run["gates"]), sep="\n\n")
     print("Worse than the reference run:", regressions_text(outcome.regressions), sep="\n")
@@ -160,7 +160,7 @@ def test_the_gold_sets_meet_every_gate(corpus_index, embeddings, cases_dir, gate
 
 
 def test_the_latency_benchmark_prints_the_ratio_to_the_floor(small_eval, capsys):
-    from evals.bench_latency import main as bench
+    from provision_assistant.evals.bench_latency import main as bench
 
     settings, cases = small_eval
     assert bench(["--rounds", "1", "--cases", str(cases)], settings=settings) == 0

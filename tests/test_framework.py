@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ingest.framework import looks_like_framework, parse_framework
-from ingest.model import Kind, Page, Tier
+from provision_assistant.ingest.framework import looks_like_framework, parse_framework
+from provision_assistant.ingest.model import Kind, Page, Tier
 from tests.conftest import CORPUS, FRAMEWORK
 
 pytestmark = pytest.mark.unit

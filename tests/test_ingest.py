@@ -6,9 +6,9 @@ import shutil
 
 import pytest
 
-from evals.hostile_pdf import bomb_pdf
-from ingest.pipeline import ingest
-from ingest.store import IndexLocation, get_collection, persistent_client
+from provision_assistant.evals.hostile_pdf import bomb_pdf
+from provision_assistant.ingest.pipeline import ingest
+from provision_assistant.ingest.store import IndexLocation, get_collection, persistent_client
 from tests.pdfs import SCHOOL_POLICY_PAGES, encrypt_pdf, make_pdf
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -149,7 +149,7 @@ def test_chroma_never_embeds_with_its_default_function(settings, small_corpus, e
 
     monkeypatch.setattr(embedding_functions.DefaultEmbeddingFunction, "__call__", refuse)
     ingest([small_corpus], settings, lambda: embeddings)
-    from retrieval.service import AnswerService
+    from provision_assistant.retrieval.service import AnswerService
 
     answer = AnswerService.from_settings(settings, embeddings).ask("pupil overwhelmed in the dining hall")
     assert answer.status == "answered"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.links import show_links
+from provision_assistant.retrieval.links import show_links
 
 NOTE = " (links in the source)"
 

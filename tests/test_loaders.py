@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from evals.hostile_pdf import bomb_pdf
-from ingest.errors import IngestError
-from ingest.loaders import describe, find_documents, load_pages, read_manifest
-from ingest.model import Page
-from ingest.pdf_text import PdfLimits
+from provision_assistant.evals.hostile_pdf import bomb_pdf
+from provision_assistant.ingest.errors import IngestError
+from provision_assistant.ingest.loaders import describe, find_documents, load_pages, read_manifest
+from provision_assistant.ingest.model import Page
+from provision_assistant.ingest.pdf_text import PdfLimits
 from tests.pdfs import SCHOOL_POLICY_PAGES, encrypt_pdf, make_pdf
 
 pytestmark = pytest.mark.unit

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.library import Library
-from retrieval.lookup import counted, lead_with, listing
-from retrieval.select import SelectionPolicy, select
+from provision_assistant.retrieval.library import Library
+from provision_assistant.retrieval.lookup import counted, lead_with, listing
+from provision_assistant.retrieval.select import SelectionPolicy, select
 from tests.test_select import hits, unit
 
 pytestmark = pytest.mark.unit

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.privacy import redact, vocabulary_words
-from ui.feedback import FeedbackStore
+from provision_assistant.ingest.privacy import redact, vocabulary_words
+from provision_assistant.ui.feedback import FeedbackStore
 
 pytestmark = pytest.mark.unit
 KNOWN = vocabulary_words(["Designated quiet area", "ELSA and Thrive in Northumberland", "Emotion Coaching"])

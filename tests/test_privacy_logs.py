@@ -21,8 +21,8 @@ from urllib.parse import quote, quote_plus
 import httpx
 import pytest
 
-from evals.serving import OFFLINE, running_server
-from ingest.settings import PROJECT_ROOT
+from provision_assistant.evals.serving import OFFLINE, running_server
+from provision_assistant.ingest.settings import PACKAGE_ROOT
 from tests.test_privacy import SEEDED
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -206,9 +206,9 @@ def test_the_command_line_logs_no_detail_of_the_question(corpus_index, tmp_path)
     """`provisions -v ask`: stdout is the answer for the person asking; stderr (the logs) keeps no detail."""
     env = _env(corpus_index.index_dir, corpus_index.corpus_dir, tmp_path)
     asked = subprocess.run(
-        [sys.executable, "-m", "ui.cli", "-v", "ask", f"{ALL_DETAILS}. {DISCLOSURE}"],
+        [sys.executable, "-m", "provision_assistant.ui.cli", "-v", "ask", f"{ALL_DETAILS}. {DISCLOSURE}"],
         env=env,
-        cwd=PROJECT_ROOT,
+        cwd=PACKAGE_ROOT,
         capture_output=True,
         text=True,
         timeout=STARTUP_SECONDS,

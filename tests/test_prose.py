@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.model import Block, Kind, Page, Tier
-from ingest.prose import parse_prose
+from provision_assistant.ingest.model import Block, Kind, Page, Tier
+from provision_assistant.ingest.prose import parse_prose
 
 CORPUS = Path(__file__).parents[1] / "corpus"
 RSA = "rsa-inclusive-and-nurturing-schools-toolkit.txt"

@@ -7,11 +7,11 @@ import shutil
 
 import pytest
 
-from evals.cases import EvalDataError, verify_frozen
-from evals.metrics import aggregate
-from evals.qrels import graded_ndcg, grades_of, load_qrels, shown_texts
-from evals.score import QuestionScore
-from evals.suite import TEST_CASES
+from provision_assistant.evals.cases import EvalDataError, verify_frozen
+from provision_assistant.evals.metrics import aggregate
+from provision_assistant.evals.qrels import graded_ndcg, grades_of, load_qrels, shown_texts
+from provision_assistant.evals.score import QuestionScore
+from provision_assistant.evals.suite import TEST_CASES
 
 pytestmark = pytest.mark.unit
 
@@ -68,7 +68,7 @@ def test_a_frozen_set_whose_file_changed_is_refused(tmp_path):
 
 
 def test_graders_verdicts_are_added_to_the_judgements_bare_on_and_off_included(tmp_path):
-    from evals.pool import merge_grades
+    from provision_assistant.evals.pool import merge_grades
 
     cases, pool = tmp_path / "cases", tmp_path / "pool"
     cases.mkdir()

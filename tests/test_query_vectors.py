@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from retrieval.query_vectors import QueryVectors
+from provision_assistant.retrieval.query_vectors import QueryVectors
 
 pytestmark = pytest.mark.unit
 

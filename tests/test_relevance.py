@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from retrieval.candidate import Candidate
-from retrieval.judged_select import select_judged
-from retrieval.library import Library
-from retrieval.relevance import (
+from provision_assistant.retrieval.candidate import Candidate
+from provision_assistant.retrieval.judged_select import select_judged
+from provision_assistant.retrieval.library import Library
+from provision_assistant.retrieval.relevance import (
     FEATURES,
     QUESTION_FEATURES,
     Adapter,
@@ -20,8 +20,8 @@ from retrieval.relevance import (
     features,
     question_features,
 )
-from retrieval.relevance_examples import RelevanceExamples
-from retrieval.select import SelectionPolicy
+from provision_assistant.retrieval.relevance_examples import RelevanceExamples
+from provision_assistant.retrieval.select import SelectionPolicy
 from tests.test_select import unit
 
 pytestmark = pytest.mark.unit
@@ -165,7 +165,7 @@ def test_documents_the_examples_never_name_are_chosen_by_the_searches_after_the_
 def test_cross_validation_figures_by_hand():
     from types import SimpleNamespace
 
-    from evals.relevance_cv import figures
+    from provision_assistant.evals.relevance_cv import figures
 
     universe = SimpleNamespace(items=[(0, [1, 2], []), (1, [], [])])
     judged = [

@@ -7,9 +7,9 @@ import logging
 import numpy as np
 import pytest
 
-from retrieval.answer_model import Answer
-from retrieval.relevance_examples import RelevanceExamples
-from retrieval.relevance_train import TrainingSettings, load_or_train
+from provision_assistant.retrieval.answer_model import Answer
+from provision_assistant.retrieval.relevance_examples import RelevanceExamples
+from provision_assistant.retrieval.relevance_train import TrainingSettings, load_or_train
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -85,7 +85,7 @@ def test_the_judge_is_trained_once_kept_and_retrained_alike_when_its_cache_is_da
     again = load_or_train(examples, embed, "minilm", settings, tmp_path)
     assert np.array_equal(first.adapter.query, again.adapter.query)
     cached.write_bytes(b"not a pickle")
-    with caplog.at_level(logging.WARNING, logger="retrieval.relevance_train"):
+    with caplog.at_level(logging.WARNING, logger="provision_assistant.retrieval.relevance_train"):
         retrained = load_or_train(examples, embed, "minilm", settings, tmp_path)
     assert "retraining the relevance judge" in caplog.text
     # The same examples, settings and seed give the same judge.
@@ -94,8 +94,8 @@ def test_the_judge_is_trained_once_kept_and_retrained_alike_when_its_cache_is_da
 
 
 def test_over_documents_no_example_names_the_searches_decide(settings, embeddings, caplog):
-    from ingest.pipeline import ingest
-    from retrieval.service import AnswerService
+    from provision_assistant.ingest.pipeline import ingest
+    from provision_assistant.retrieval.service import AnswerService
 
     settings.corpus_dir.mkdir()
     (settings.corpus_dir / "own.md").write_text(
@@ -103,7 +103,7 @@ def test_over_documents_no_example_names_the_searches_decide(settings, embedding
         encoding="utf-8",
     )
     assert ingest([settings.corpus_dir], settings, lambda: embeddings).ok
-    with caplog.at_level(logging.WARNING, logger="retrieval.service"):
+    with caplog.at_level(logging.WARNING, logger="provision_assistant.retrieval.service"):
         service = AnswerService.from_settings(settings, embeddings)
     assert service.judge is None and "relevance judge not used" in caplog.text
     assert service.ask("pupil finds the dining hall hard at lunchtime").status == "answered"
@@ -116,8 +116,8 @@ def test_every_example_names_passages_the_bundled_documents_hold(service):
 
 def test_a_councils_own_passage_beside_the_bundled_documents_is_suggested(settings, corpus_copy, embeddings):
     """The examples name only the bundled documents: a council's own is chosen by the searches."""
-    from ingest.pipeline import ingest
-    from retrieval.service import AnswerService
+    from provision_assistant.ingest.pipeline import ingest
+    from provision_assistant.retrieval.service import AnswerService
 
     (corpus_copy / "own-lunch.md").write_text(
         "# Lunchtime guidance\n\nA lunchtime buddy scheme pairs pupils who find the dining hall hard with a "

@@ -9,12 +9,12 @@ import time
 import httpx
 import pytest
 
-from ingest.pipeline import ingest
-from ingest.store import GenerationLease, IndexLocation
+from provision_assistant.ingest.pipeline import ingest
+from provision_assistant.ingest.store import GenerationLease, IndexLocation
+from provision_assistant.ui.api import create_app
 from tests.conftest import CORPUS
 from tests.pdfs import SCHOOL_POLICY_PAGES, make_pdf
 from tests.test_api import LiveServer
-from ui.api import create_app
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 QUESTION = "breakfast club for pupils who arrive late and hungry"
@@ -62,7 +62,7 @@ def _wait_for_index(base: str, generation: str, timeout: float = 30) -> None:
 
 
 def test_ingest_while_serving(settings, embeddings):
-    from retrieval.service import AnswerService
+    from provision_assistant.retrieval.service import AnswerService
 
     corpus = settings.corpus_dir
     corpus.mkdir()
@@ -101,7 +101,7 @@ def test_ingest_while_serving(settings, embeddings):
 
 
 def test_a_new_index_that_will_not_load_leaves_the_old_one_serving(tmp_path, service, caplog):
-    from ui.service_holder import ServiceHolder
+    from provision_assistant.ui.service_holder import ServiceHolder
 
     broken = tmp_path / "index" / "gen-broken"
     broken.mkdir(parents=True)  # a generation with no collection in it

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.model import Tier
-from ingest.settings import PROJECT_ROOT
-from ingest.tiers import assign_row
-from retrieval.compose import trim
-from retrieval.phase import fits_phase, question_phase
-from retrieval.templates import AnswerTemplates, load_templates
+from provision_assistant.ingest.model import Tier
+from provision_assistant.ingest.settings import PACKAGE_ROOT
+from provision_assistant.ingest.tiers import assign_row
+from provision_assistant.retrieval.compose import trim
+from provision_assistant.retrieval.phase import fits_phase, question_phase
+from provision_assistant.retrieval.templates import AnswerTemplates, load_templates
 
 pytestmark = pytest.mark.unit
-TEMPLATES = load_templates(PROJECT_ROOT / "prompts")
+TEMPLATES = load_templates(PACKAGE_ROOT / "prompts")
 
 
 def test_trim_cuts_at_a_sentence_and_never_rewrites():
@@ -76,9 +76,9 @@ def test_word_stems_are_the_same_when_many_threads_ask_at_once():
     # thread after an ingest; one shared Snowball stemmer raised IndexError (found under load).
     from concurrent.futures import ThreadPoolExecutor
 
-    from retrieval.keyword import tokens
+    from provision_assistant.retrieval.keyword import tokens
 
-    text = (PROJECT_ROOT / "corpus" / "northumberland-belonging-and-attending-framework-2025.txt").read_text(
+    text = (PACKAGE_ROOT / "corpus" / "northumberland-belonging-and-attending-framework-2025.txt").read_text(
         encoding="utf-8"
     )[:200_000]
     expected = tokens(text)
@@ -91,7 +91,7 @@ def test_keyword_scores_are_rank_bm25s_exactly():
     import numpy as np
     from langchain_core.documents import Document
 
-    from retrieval.keyword import KeywordRetriever, tokens
+    from provision_assistant.retrieval.keyword import KeywordRetriever, tokens
 
     texts = ["Quiet area at lunchtimes", "Peer mentors at break", "Lunchtime clubs and quiet games", "Maps"]
     docs = [Document(page_content=t, id=str(i), metadata={"theme": "Lunch"}) for i, t in enumerate(texts)]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from evals.cases import load_cases
-from evals.suite import DEV_CASES
+from provision_assistant.evals.cases import load_cases
+from provision_assistant.evals.suite import DEV_CASES
 from tests.test_triage import ISSUE_ORDINARY
 
 pytestmark = pytest.mark.integration
@@ -99,10 +99,10 @@ def test_every_gold_disclosure_is_routed_and_few_other_gold_questions_are(servic
 
 
 def test_a_planted_instruction_in_a_document_is_only_ever_quoted(settings, embeddings):
-    from ingest.pipeline import ingest
-    from retrieval.service import AnswerService
-    from retrieval.templates import load_templates
-    from ui.chat_render import answer_sections, load_chat_templates
+    from provision_assistant.ingest.pipeline import ingest
+    from provision_assistant.retrieval.service import AnswerService
+    from provision_assistant.retrieval.templates import load_templates
+    from provision_assistant.ui.chat_render import answer_sections, load_chat_templates
 
     settings.corpus_dir.mkdir()
     planted = (

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.settings import PROJECT_ROOT
-from retrieval.compose import compose
-from retrieval.library import Library
-from retrieval.safeguarding import Evidence, load_rules
-from retrieval.safeguarding_answer import compose_safeguarding, contact_picks, leave_out_family
-from retrieval.select import Pick, Selection
-from retrieval.templates import load_templates
-from retrieval.triage import Concern
+from provision_assistant.ingest.settings import PACKAGE_ROOT
+from provision_assistant.retrieval.compose import compose
+from provision_assistant.retrieval.library import Library
+from provision_assistant.retrieval.safeguarding import Evidence, load_rules
+from provision_assistant.retrieval.safeguarding_answer import (
+    compose_safeguarding,
+    contact_picks,
+    leave_out_family,
+)
+from provision_assistant.retrieval.select import Pick, Selection
+from provision_assistant.retrieval.templates import load_templates
+from provision_assistant.retrieval.triage import Concern
 from tests.test_select import unit
 
 pytestmark = pytest.mark.unit
-RULES = load_rules(PROJECT_ROOT / "prompts")
-TEMPLATES = load_templates(PROJECT_ROOT / "prompts")
+RULES = load_rules(PACKAGE_ROOT / "prompts")
+TEMPLATES = load_templates(PACKAGE_ROOT / "prompts")
 PARENT = unit("p", "Named contact/liaison for parent.", theme="Families")
 BOOK = unit("b", "Consider providing Home-school link book to encourage communication.", theme="Families")
 QUIET = unit("q", "Designated quiet area to access at lunchtimes.", theme="Environment")

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import pytest
 
-from evals.triage_figures import load_set, measure, report, verify
-from ingest.settings import PROJECT_ROOT
+from provision_assistant.evals.triage_figures import load_set, measure, report, verify
+from provision_assistant.ingest.settings import PACKAGE_ROOT
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-SET_C = PROJECT_ROOT / "tests" / "data" / "blind" / "set-c"
+SET_C = PACKAGE_ROOT / "tests" / "data" / "blind" / "set-c"
 # Measured once on 2026-12-01: recall 0.960, false alarms 0.036, of 37 answers led with 999
 # 0.892 immediate cases, 0.846 of 39 immediate cases led with 999, no family provision shown.
 # The margin allows for CPU rounding in the models, which can flip a message at a threshold.

@@ -6,14 +6,14 @@ import itertools
 
 import pytest
 
-from ingest.settings import PROJECT_ROOT
-from retrieval.compose import compose
-from retrieval.library import Library
-from retrieval.select import Candidate, SelectionPolicy, council_first, fuse, select
-from retrieval.templates import load_templates
+from provision_assistant.ingest.settings import PACKAGE_ROOT
+from provision_assistant.retrieval.compose import compose
+from provision_assistant.retrieval.library import Library
+from provision_assistant.retrieval.select import Candidate, SelectionPolicy, council_first, fuse, select
+from provision_assistant.retrieval.templates import load_templates
 
 pytestmark = pytest.mark.unit
-TEMPLATES = load_templates(PROJECT_ROOT / "prompts")
+TEMPLATES = load_templates(PACKAGE_ROOT / "prompts")
 POLICY = SelectionPolicy(min_relevance=0.3, max_per_tier=2)
 _position = itertools.count()
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.settings import SettingsError, get_settings
-from ui.cli import main
+from provision_assistant.ingest.settings import SettingsError, get_settings
+from provision_assistant.ui.cli import main
 
 pytestmark = pytest.mark.unit
 

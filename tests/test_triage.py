@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from ingest.errors import ProvisionsError
-from ingest.settings import PROJECT_ROOT
-from retrieval.safeguarding import ClassifierSettings, Evidence, load_rules
-from retrieval.triage import Decision, Judgement, Triage, decide
+from provision_assistant.ingest.errors import ProvisionsError
+from provision_assistant.ingest.settings import PACKAGE_ROOT
+from provision_assistant.retrieval.safeguarding import ClassifierSettings, Evidence, load_rules
+from provision_assistant.retrieval.triage import Decision, Judgement, Triage, decide
 
 pytestmark = pytest.mark.unit
-RULES = load_rules(PROJECT_ROOT / "prompts")
+RULES = load_rules(PACKAGE_ROOT / "prompts")
 SETTINGS = ClassifierSettings(route=0.9, veto=0.1, certain=0.5, sure=0.97)
 FOUND = ("physical abuse", Evidence("hits her", "physical abuse"))
 DANGER = [Evidence("tonight", "harm expected before the child is next safe")]
@@ -176,7 +176,7 @@ def test_thresholds_out_of_order_are_refused():
 
 @pytest.mark.parametrize("key", ["not_risk", "topics"])
 def test_a_bad_pattern_names_the_file(tmp_path, key):
-    text = (PROJECT_ROOT / "prompts" / "safeguarding.yaml").read_text(encoding="utf-8")
+    text = (PACKAGE_ROOT / "prompts" / "safeguarding.yaml").read_text(encoding="utf-8")
     bad = text.replace(f"\n{key}:\n", f"\n{key}:\n  - '(unclosed'\n", 1)
     assert bad != text
     (tmp_path / "safeguarding.yaml").write_text(bad, "utf-8")
@@ -185,7 +185,7 @@ def test_a_bad_pattern_names_the_file(tmp_path, key):
 
 
 def test_a_sign_naming_an_unknown_category_is_refused(tmp_path):
-    text = (PROJECT_ROOT / "prompts" / "safeguarding.yaml").read_text(encoding="utf-8")
+    text = (PACKAGE_ROOT / "prompts" / "safeguarding.yaml").read_text(encoding="utf-8")
     text = text.replace("      category: missing child\n", "      category: lost property\n", 1)
     (tmp_path / "safeguarding.yaml").write_text(text, "utf-8")
     with pytest.raises(ProvisionsError, match="lost property"):

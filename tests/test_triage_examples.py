@@ -5,10 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ingest.errors import ProvisionsError
-from ingest.settings import PROJECT_ROOT
-from retrieval.safeguarding import load_rules
-from retrieval.triage_examples import CategoryModel, Examples, cached_vectors, load_examples
+from provision_assistant.ingest.errors import ProvisionsError
+from provision_assistant.ingest.settings import PACKAGE_ROOT
+from provision_assistant.retrieval.safeguarding import load_rules
+from provision_assistant.retrieval.triage_examples import (
+    CategoryModel,
+    Examples,
+    cached_vectors,
+    load_examples,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -23,8 +28,8 @@ def examples(*disclosures: tuple[str, str]) -> Examples:
 
 
 def test_the_bundled_examples_name_only_known_categories_and_have_both_kinds():
-    rules = load_rules(PROJECT_ROOT / "prompts")
-    bundled = load_examples(PROJECT_ROOT / "prompts", rules.classifier.examples)
+    rules = load_rules(PACKAGE_ROOT / "prompts")
+    bundled = load_examples(PACKAGE_ROOT / "prompts", rules.classifier.examples)
     bundled.check_categories(set(rules.categories), "safeguarding_examples.yaml")
     named = {e.category for e in bundled.disclosures}
     assert named == set(rules.categories)  # every kind of harm has examples to learn from

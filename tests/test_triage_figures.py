@@ -8,13 +8,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from evals.triage_figures import load_set, measure, verify
-from ingest.errors import ProvisionsError
-from ingest.settings import PROJECT_ROOT
-from retrieval.safeguarding import load_rules
+from provision_assistant.evals.triage_figures import load_set, measure, verify
+from provision_assistant.ingest.errors import ProvisionsError
+from provision_assistant.ingest.settings import PACKAGE_ROOT
+from provision_assistant.retrieval.safeguarding import load_rules
 
 pytestmark = pytest.mark.unit
-RULES = load_rules(PROJECT_ROOT / "prompts")
+RULES = load_rules(PACKAGE_ROOT / "prompts")
 
 
 def write_set(folder, disclosures: str, near_misses: str) -> None:
@@ -75,7 +75,7 @@ def test_a_frozen_set_that_changed_is_refused(tmp_path):
 
 
 def test_the_frozen_sets_in_the_repository_are_the_ones_recorded(monkeypatch):
-    monkeypatch.chdir(PROJECT_ROOT)  # as the README runs it: a path relative to the project
+    monkeypatch.chdir(PACKAGE_ROOT)  # as the README runs it: a path relative to the project
     for folder in sorted(Path("tests/data/blind").glob("set-*")):
         verify(folder)
 

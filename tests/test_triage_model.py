@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.settings import Settings
-from ingest.store import model_path
-from retrieval import triage_model
-from retrieval.safeguarding import ClassifierSettings
-from retrieval.triage_examples import Examples
-from retrieval.triage_model import cache_key, load_or_train
+from provision_assistant.ingest.settings import Settings
+from provision_assistant.ingest.store import model_path
+from provision_assistant.retrieval import triage_model
+from provision_assistant.retrieval.safeguarding import ClassifierSettings
+from provision_assistant.retrieval.triage_examples import Examples
+from provision_assistant.retrieval.triage_model import cache_key, load_or_train
 
 pytestmark = pytest.mark.integration
 FEW = Examples.model_validate(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.errors import ProvisionsError
-from ingest.settings import PROJECT_ROOT
-from retrieval.keyword import tokens
-from retrieval.vocabulary import Vocabulary, load_vocabulary
+from provision_assistant.ingest.errors import ProvisionsError
+from provision_assistant.ingest.settings import PACKAGE_ROOT
+from provision_assistant.retrieval.keyword import tokens
+from provision_assistant.retrieval.vocabulary import Vocabulary, load_vocabulary
 
 pytestmark = pytest.mark.unit
-BUNDLED = load_vocabulary(PROJECT_ROOT / "corpus" / "vocabulary.yaml")
+BUNDLED = load_vocabulary(PACKAGE_ROOT / "corpus" / "vocabulary.yaml")
 _ABBREVIATIONS = (
     "EBSA EBSNA SEMH ASD ASC ADHD EAL CLA LAC CiC cared-for PP FSM SENCO DSL TA RA PEX PA canteen"
 )
@@ -69,10 +69,10 @@ def test_keyword_tokens_are_stemmed_and_skip_filler_words():
 def test_every_vocabulary_entry_is_used_by_a_staff_phrasing_that_is_no_gold_question():
     """Issue 12: an entry is kept only where staff words it so; the relevance examples are staff
     phrasings written without the gold cases, so each entry must fire on one of them."""
-    from evals.cases import load_cases
-    from evals.suite import DEV_CASES, TEST_2_CASES, TEST_CASES
-    from ingest.settings import get_settings
-    from retrieval.relevance_examples import load_relevance_examples
+    from provision_assistant.evals.cases import load_cases
+    from provision_assistant.evals.suite import DEV_CASES, TEST_2_CASES, TEST_CASES
+    from provision_assistant.ingest.settings import get_settings
+    from provision_assistant.retrieval.relevance_examples import load_relevance_examples
 
     settings = get_settings()
     vocabulary = load_vocabulary(settings.vocabulary_path)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from retrieval.answer_model import Answer
+from provision_assistant.retrieval.answer_model import Answer
 
 # What the `safeguarding` event carries: enough to show the route and say why, at once.
 SAFEGUARDING_FIRST = ("route", "why", "category", "immediate", "certain", "evidence", "danger")

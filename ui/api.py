@@ -20,17 +20,17 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from ingest.errors import InvalidQuestionError
-from ingest.settings import Settings
-from retrieval.answer_model import Answer, TierName
-from retrieval.catalogue import catalogue_rows, documents
-from ui.answer_stream import answer_events
-from ui.api_models import REFUSALS, AskRequest, FeedbackRequest
-from ui.limits import BodyCheck, ChatQueueCheck, HeaderCheck, add_rate_limit
-from ui.service_holder import ServiceHolder
+from provision_assistant.ingest.errors import InvalidQuestionError
+from provision_assistant.ingest.settings import Settings
+from provision_assistant.retrieval.answer_model import Answer, TierName
+from provision_assistant.retrieval.catalogue import catalogue_rows, documents
+from provision_assistant.ui.answer_stream import answer_events
+from provision_assistant.ui.api_models import REFUSALS, AskRequest, FeedbackRequest
+from provision_assistant.ui.limits import BodyCheck, ChatQueueCheck, HeaderCheck, add_rate_limit
+from provision_assistant.ui.service_holder import ServiceHolder
 
 if TYPE_CHECKING:
-    from retrieval.service import AnswerService
+    from provision_assistant.retrieval.service import AnswerService
 
 log = logging.getLogger(__name__)
 API_KEY_HEADER = "X-API-Key"
@@ -172,13 +172,13 @@ def create_app(settings: Settings, service: AnswerService | None = None, *, chat
     def list_documents(request: Request) -> list[dict]:
         return documents(catalogue_rows(holder.require().units))
 
-    from ui.openai_api import openai_router
+    from provision_assistant.ui.openai_api import openai_router
 
     app.include_router(openai_router(holder), dependencies=keyed)
     if chat:
         import gradio as gr
 
-        from ui.chat import build_chat, page_assets
+        from provision_assistant.ui.chat import build_chat, page_assets
 
         blocks = build_chat(holder, settings)
         app.add_middleware(ChatQueueCheck, functions=lambda: blocks.fns)

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
-from retrieval.answer_model import PhaseName
+from provision_assistant.retrieval.answer_model import PhaseName
 
 CANTEEN = "Year 8 pupil anxious about the canteen"
 

@@ -15,13 +15,13 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ingest.errors import ProvisionsError
-from ingest.settings import Settings
-from retrieval.answer_model import Answer
-from retrieval.conversation import read_conversation
-from retrieval.templates import load_templates
-from ui.answer_stream import following
-from ui.chat_render import (
+from provision_assistant.ingest.errors import ProvisionsError
+from provision_assistant.ingest.settings import Settings
+from provision_assistant.retrieval.answer_model import Answer
+from provision_assistant.retrieval.conversation import read_conversation
+from provision_assistant.retrieval.templates import load_templates
+from provision_assistant.ui.answer_stream import following
+from provision_assistant.ui.chat_render import (
     answer_sections,
     answered_question,
     load_chat_templates,
@@ -34,7 +34,7 @@ from ui.chat_render import (
 if TYPE_CHECKING:
     import gradio as gr
 
-    from ui.service_holder import ServiceHolder
+    from provision_assistant.ui.service_holder import ServiceHolder
 
 log = logging.getLogger(__name__)
 ANY_PHASE, NO_COUNCIL = "any", "(not set)"

@@ -13,13 +13,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ingest.datafile import load_yaml_model
-from ingest.units import MARKDOWN_LINK
-from retrieval.answer_model import Answer, Safeguarding, Source, Suggestion
-from retrieval.candidate import shown_order
-from retrieval.conversation import read_conversation
-from retrieval.links import show_links
-from retrieval.templates import AnswerTemplates, check_placeholders
+from provision_assistant.ingest.datafile import load_yaml_model
+from provision_assistant.ingest.units import MARKDOWN_LINK
+from provision_assistant.retrieval.answer_model import Answer, Safeguarding, Source, Suggestion
+from provision_assistant.retrieval.candidate import shown_order
+from provision_assistant.retrieval.conversation import read_conversation
+from provision_assistant.retrieval.links import show_links
+from provision_assistant.retrieval.templates import AnswerTemplates, check_placeholders
 
 _ALLOWED = {
     "title": set(),

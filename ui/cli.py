@@ -13,10 +13,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ingest.errors import IndexNotReadyError, InvalidQuestionError, ProvisionsError
-from ingest.settings import Settings, get_settings
-from retrieval.phase import PHASES
-from ui.eval_cli import add_reference_arguments
+from provision_assistant.ingest.errors import IndexNotReadyError, InvalidQuestionError, ProvisionsError
+from provision_assistant.ingest.settings import Settings, get_settings
+from provision_assistant.retrieval.phase import PHASES
+from provision_assistant.ui.eval_cli import add_reference_arguments
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +106,8 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from ingest.pipeline import ingest
-    from ingest.store import make_embeddings
+    from provision_assistant.ingest.pipeline import ingest
+    from provision_assistant.ingest.store import make_embeddings
 
     paths = args.paths or [settings.corpus_dir]
     report = ingest(paths, settings, lambda: make_embeddings(settings), progress=not args.quiet)
@@ -135,7 +135,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    from retrieval.service import AnswerService
+    from provision_assistant.retrieval.service import AnswerService
 
     questions = [args.question] if args.question is not None else None
     service = AnswerService.from_settings(settings)
@@ -162,11 +162,13 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _triage(args: argparse.Namespace, settings: Settings) -> int:
-    from ingest.store import make_embeddings
-    from retrieval.safeguarding import load_rules
-    from retrieval.service import make_triage
+    from provision_assistant.ingest.store import make_embeddings
+    from provision_assistant.retrieval.safeguarding import load_rules
+    from provision_assistant.retrieval.service import make_triage
 
-    logging.getLogger("retrieval.triage_model").setLevel(logging.INFO)  # say when it trains, and how far
+    logging.getLogger("provision_assistant.retrieval.triage_model").setLevel(
+        logging.INFO
+    )  # say when it trains, and how far
     embeddings = make_embeddings(settings)
     triage = make_triage(settings, embeddings, load_rules(settings.prompts_dir))
     if not args.messages:
@@ -188,10 +190,12 @@ def _triage(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _relevance(args: argparse.Namespace, settings: Settings) -> int:
-    from ingest.store import make_embeddings
-    from retrieval.relevance_judge import relevance_model
+    from provision_assistant.ingest.store import make_embeddings
+    from provision_assistant.retrieval.relevance_judge import relevance_model
 
-    logging.getLogger("retrieval.relevance_train").setLevel(logging.INFO)  # say when it trains
+    logging.getLogger("provision_assistant.retrieval.relevance_train").setLevel(
+        logging.INFO
+    )  # say when it trains
     model = relevance_model(settings, make_embeddings(settings), retrain=args.retrain)
     print(
         f"The relevance judge is ready: learnt from {len(model.on_point)} example questions "
@@ -201,7 +205,7 @@ def _relevance(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _catalogue(args: argparse.Namespace, settings: Settings) -> int:
-    from retrieval.catalogue import read_catalogue
+    from provision_assistant.retrieval.catalogue import read_catalogue
 
     units = read_catalogue(settings)
     if args.json:
@@ -222,9 +226,9 @@ def _catalogue(args: argparse.Namespace, settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from ingest.privacy import DropQueryStrings
-    from ui.api import create_app
-    from ui.server import server_config
+    from provision_assistant.ingest.privacy import DropQueryStrings
+    from provision_assistant.ui.api import create_app
+    from provision_assistant.ui.server import server_config
 
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = settings.model_copy(update=overrides)
@@ -242,7 +246,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
-    from ui.eval_cli import run_eval_command
+    from provision_assistant.ui.eval_cli import run_eval_command
 
     return run_eval_command(args, settings)
 

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ingest.settings import PROJECT_ROOT, Settings
+from provision_assistant.ingest.settings import DATA_HOME, PACKAGE_ROOT, Settings
 
 if TYPE_CHECKING:
-    from evals.suite import Outcome
+    from provision_assistant.evals.suite import Outcome
 
 EXIT_OK, EXIT_FAILED = 0, 1
 MAX_LISTED = 20
@@ -35,18 +35,24 @@ def add_reference_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _shown(path: Path) -> str:
-    """A path as the report names it: relative to the project when inside it."""
+    """A path as the report names it: relative to the project (or installed package) when inside it."""
     resolved = path.resolve()
-    return str(resolved.relative_to(PROJECT_ROOT) if resolved.is_relative_to(PROJECT_ROOT) else path)
+    return str(resolved.relative_to(PACKAGE_ROOT) if resolved.is_relative_to(PACKAGE_ROOT) else path)
 
 
 def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
-    from evals.cases import EvalDataError, load_cases, missing_quotes, verify_frozen
-    from evals.qrels import load_qrels
-    from evals.report import gates_table, question_table, regressions_text, summary_table
-    from evals.runner import run_eval
-    from evals.suite import DEFAULT_CASES, DEFAULT_GATES, DEFAULT_REFERENCE, build_systems, write_outputs
-    from ingest.store import make_embeddings
+    from provision_assistant.evals.cases import EvalDataError, load_cases, missing_quotes, verify_frozen
+    from provision_assistant.evals.qrels import load_qrels
+    from provision_assistant.evals.report import gates_table, question_table, regressions_text, summary_table
+    from provision_assistant.evals.runner import run_eval
+    from provision_assistant.evals.suite import (
+        DEFAULT_CASES,
+        DEFAULT_GATES,
+        DEFAULT_REFERENCE,
+        build_systems,
+        write_outputs,
+    )
+    from provision_assistant.ingest.store import make_embeddings
 
     if args.compare is not None and not args.compare.is_file():
         raise EvalDataError(f"{args.compare}: no such run.json to compare with")
@@ -66,7 +72,9 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
     systems = build_systems(settings, make_embeddings(settings), baselines=not args.no_baselines)
     run = run_eval(cases, systems, [_shown(p) for p in case_paths], load_qrels(case_paths))
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    out_dir = args.out or PROJECT_ROOT / "evals" / "runs" / stamp
+    # evals/runs in a checkout (beside the reference runs), the data folder when installed.
+    runs = PACKAGE_ROOT / "evals" / "runs" if DATA_HOME == PACKAGE_ROOT / "data" else DATA_HOME / "eval-runs"
+    out_dir = args.out or runs / stamp
     compare = args.compare or DEFAULT_REFERENCE
     # The bundled gates are set on the bundled cases: on an evaluator's own
     # cases they apply only when asked for with --gates.

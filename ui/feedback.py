@@ -7,7 +7,7 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.privacy import redact
+from provision_assistant.ingest.privacy import redact
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (

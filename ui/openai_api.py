@@ -17,14 +17,14 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from ingest.errors import InvalidQuestionError
-from retrieval.answer_model import Answer
-from retrieval.conversation import read_conversation
-from ui.answer_stream import following, route_first
-from ui.api_models import ChatCompletionRequest, OpenAIError, Problem
+from provision_assistant.ingest.errors import InvalidQuestionError
+from provision_assistant.retrieval.answer_model import Answer
+from provision_assistant.retrieval.conversation import read_conversation
+from provision_assistant.ui.answer_stream import following, route_first
+from provision_assistant.ui.api_models import ChatCompletionRequest, OpenAIError, Problem
 
 if TYPE_CHECKING:
-    from ui.service_holder import ServiceHolder
+    from provision_assistant.ui.service_holder import ServiceHolder
 
 MODEL = "provision-assistant"
 

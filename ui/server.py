@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ingest.settings import Settings
+from provision_assistant.ingest.settings import Settings
 
 if TYPE_CHECKING:
     import uvicorn

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 
 from fastapi import HTTPException
 
-from ingest.errors import ProvisionsError
-from ingest.privacy import vocabulary_words
-from ingest.settings import Settings
-from ingest.store import IndexLocation
-from ui.feedback import FeedbackStore
+from provision_assistant.ingest.errors import ProvisionsError
+from provision_assistant.ingest.privacy import vocabulary_words
+from provision_assistant.ingest.settings import Settings
+from provision_assistant.ingest.store import IndexLocation
+from provision_assistant.ui.feedback import FeedbackStore
 
 if TYPE_CHECKING:
-    from retrieval.service import AnswerService
+    from provision_assistant.retrieval.service import AnswerService
 
 log = logging.getLogger(__name__)
 _ATTEMPTS = 3  # a new index that fails to load this often is broken, not unlucky
@@ -40,7 +40,7 @@ class ServiceHolder:
         self._failures: dict[str, int] = {}  # generation → failed loads; given up after _ATTEMPTS
 
     def load(self, settings: Settings) -> None:
-        from retrieval.service import AnswerService
+        from provision_assistant.retrieval.service import AnswerService
 
         try:
             self.service = AnswerService.from_settings(settings)
@@ -65,7 +65,7 @@ class ServiceHolder:
 
     def reload(self, settings: Settings, generation: str) -> None:
         """Swap to `generation`; only called while a service is serving."""
-        from retrieval.service import AnswerService
+        from provision_assistant.retrieval.service import AnswerService
 
         old = self.service
         try:
