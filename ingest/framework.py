@@ -14,7 +14,8 @@ and how we read it back:
   (a page break); the text after it is again a row, read the same way.
 * A theme with no labels at all is a row too.
 * A bullet list belongs to the provision above it; a paragraph that starts in
-  lower case or with "(" continues the one before.
+  lower case or with "(" continues the one before, and so does one that only says whom
+  to contact ("Contact x@y.gov.uk for more information.").
 * Areas start where theme numbering restarts at 1; their introductions sit
   after a wide gap (a page break) before that first theme. Titles come from the
   contents list, aligned in order and checked against the introduction's words.
@@ -33,6 +34,13 @@ _LABEL = re.compile(r"^\**\s*(UNIVERSAL|TARGETED|SPECIALIST)\s*:?\s*\**$")
 _LABEL_GLUED = re.compile(r"^\**(UNIVERSAL|TARGETED|SPECIALIST)\**[ \t]*:?[ \t]*(\S.*)$", re.MULTILINE)
 _THEME = re.compile(r"^\**\s*(\d{1,2})\.\s+(\S.{1,200}?)\s*\**$")
 _CONTENTS_LINE = re.compile(r"^\s*(?P<title>\S.*?)\s*(?:\t+|\s{2,})(?:Page\s*)?(?P<page>\d{1,3})\s*$", re.I)
+# A paragraph that only says whom to contact about the provision above it ("Contact
+# x@y.gov.uk for more information."): flattening made it a paragraph of its own.
+_CONTACT_ONLY = re.compile(
+    r"^(?:(?:contact|e-?mail|call|phone|ring)\s+(?:\S+@\S+|\+?\d[\d ]{7,})"
+    r"|for (?:more|further) information\b)",
+    re.IGNORECASE,
+)
 _CLOSING = re.compile(r"^(with thanks to|acknowledg|we want this to be|we warmly invite)", re.I)
 _MAX_INTRO = 3  # paragraphs
 _STOP = frozenset(
@@ -157,6 +165,9 @@ def _merge_continuations(paras: list[_Para]) -> list[_Para]:
             prev.text = f"{prev.text} {para.text}"
         elif joinable and bullets and not _is_contents(prev):
             prev.text = f"{prev.text}\n{para.text}"
+        elif joinable and _CONTACT_ONLY.match(para.text) and not _is_contents(prev):
+            # A paragraph of its own (after a list it would read as the list's last item).
+            prev.text = f"{prev.text}\n\n{para.text}"
         else:
             merged.append(para)
     return merged

@@ -12,7 +12,7 @@ import re
 from provision_assistant.ingest.units import decode_phases
 from provision_assistant.retrieval.candidate import shown_order
 from provision_assistant.retrieval.library import Passage
-from provision_assistant.retrieval.links import show_links
+from provision_assistant.retrieval.links import shown_words
 from provision_assistant.retrieval.select import Selection, is_council
 from provision_assistant.retrieval.templates import AnswerTemplates
 
@@ -99,7 +99,7 @@ def compose(selection: Selection, templates: AnswerTemplates) -> dict:
                     "unit_ids": pick.unit_ids,
                 }
             )
-            shown = _indent(show_links(text, templates.dead_links))
+            shown = _indent(shown_words(text, templates))
             lines.append(templates.suggestion.format(n=len(suggestions), text=shown, citation=cited))
         parts.append("\n".join(lines))
     parts.append(templates.footer)

@@ -1,14 +1,19 @@
-"""Links in the documents' words, as an answer shows them. Pure.
+"""The documents' words as an answer shows them: what flattening lost, said plainly. Pure.
 
 The bundled documents were flattened from PDFs and web pages and kept their link texts
 but not their targets ("[Kooth](#)"). Drawn as links, they jumped to the top of the page;
 they are shown as words in italics, with a note that the source links them. A real target
-(a council's own PDF or Markdown with addresses) stays a link.
+(a council's own PDF or Markdown with addresses) stays a link. A lead-in whose list the
+flattening lost ("...so that staff feel up to date:") says that the list is in the source.
 """
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from provision_assistant.retrieval.templates import AnswerTemplates
 
 _LINK = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
 _REAL_TARGET = re.compile(r"(?:https?://|mailto:|www\.)\S+", re.IGNORECASE)
@@ -28,3 +33,14 @@ def show_links(text: str, note: str) -> str:
 
     shown = _LINK.sub(replace, text)
     return shown + note if dead else shown
+
+
+def show_cut_list(text: str, note: str) -> str:
+    """`text` with `note` after it when it ends in a colon: a lead-in whose list is not there (a
+    kept list is part of the provision, so the text ends in the list)."""
+    return text + note if text.rstrip().endswith(":") else text
+
+
+def shown_words(text: str, templates: AnswerTemplates) -> str:
+    """A provision's words as every answer shows them (the answer, the chat, the support plan)."""
+    return show_links(show_cut_list(text, templates.cut_list), templates.dead_links)

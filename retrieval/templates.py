@@ -15,6 +15,7 @@ _ALLOWED = {
     "tier_guide": set(),
     "suggestion": {"text", "citation", "n"},
     "dead_links": set(),
+    "cut_list": set(),
     "citation": {"title", "council", "section", "page"},
     "council": {"council"},
     "page": {"page"},
@@ -33,6 +34,7 @@ class AnswerTemplates(BaseModel):
     tier_headings: dict[str, str]
     suggestion: str
     dead_links: str
+    cut_list: str
     citation: str
     council: str
     page: str

@@ -91,6 +91,17 @@ def test_a_list_split_from_its_lead_in_by_the_labels_is_rejoined(blocks):
     assert "[Early years](#)" in comms.text and "[Primary Schools](#)" in comms.text
 
 
+def test_a_line_that_only_says_whom_to_contact_joins_the_provision_above(blocks):
+    """Issue 13: "Contact beyou@northumberland.gov.uk for more information." stood alone."""
+    texts = [b.text for b in _provisions(blocks)]
+    assert "Contact beyou@northumberland.gov.uk for more information." not in texts
+    workshop = "- [Looking after your child's emotional wellbeing workshop](#)"
+    workshops = next(t for t in texts if workshop in t)
+    assert workshops.endswith("\n\nContact beyou@northumberland.gov.uk for more information.")
+    # A contact that is itself the provision stays one.
+    assert any(t.startswith("Contact with [Early Help](#) for support") for t in texts)
+
+
 def test_contents_introductions_and_closing_matter_are_not_provisions(blocks):
     texts = [b.text for b in _provisions(blocks)]
     assert not any("Page 4" in t or "With thanks to" in t or "Sarah Wintringham" in t for t in texts)

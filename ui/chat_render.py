@@ -18,7 +18,7 @@ from provision_assistant.ingest.units import MARKDOWN_LINK
 from provision_assistant.retrieval.answer_model import Answer, Safeguarding, Source, Suggestion
 from provision_assistant.retrieval.candidate import shown_order
 from provision_assistant.retrieval.conversation import read_conversation
-from provision_assistant.retrieval.links import show_links
+from provision_assistant.retrieval.links import shown_words
 from provision_assistant.retrieval.templates import AnswerTemplates, check_placeholders
 
 _ALLOWED = {
@@ -110,7 +110,7 @@ def answer_sections(answer: Answer, chat: ChatTemplates, templates: AnswerTempla
         items = []
         for suggestion in (s for s in answer.suggestions if s.tier == tier):
             n += 1
-            shown = show_links(suggestion.text, templates.dead_links)
+            shown = shown_words(suggestion.text, templates)
             items.append(_item(chat.suggestion, suggestion, sources, chat, n=n, text=_in_item(shown, n)))
         if items:
             yield templates.tier_headings[tier] + "\n\n" + "\n\n".join(items) + "\n\n"
@@ -180,7 +180,7 @@ def support_plan(answer: Answer, chat: ChatTemplates, templates: AnswerTemplates
             n += 1
             lines.append(
                 chat.plan_item.format(
-                    n=n, text=show_links(suggestion.text, templates.dead_links), citation=suggestion.citation
+                    n=n, text=shown_words(suggestion.text, templates), citation=suggestion.citation
                 )
             )
         parts.append(templates.tier_headings[tier] + "\n\n" + "\n".join(lines))
