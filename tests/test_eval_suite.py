@@ -130,6 +130,13 @@ def test_a_bad_cases_file_is_a_clear_message_not_a_traceback(small_eval, tmp_pat
     assert "bad.yaml" in err and "kind" in err and "Traceback" not in err
 
 
+@pytest.fixture(scope="module")
+def gold_systems(corpus_index, embeddings):
+    """The project and both baselines, built once for the three gold sets (the tutorial baseline
+    embeds the whole corpus)."""
+    return build_systems(corpus_index, embeddings)
+
+
 @pytest.mark.eval
 @pytest.mark.parametrize(
     ("cases_dir", "gates", "reference"),
@@ -140,7 +147,7 @@ def test_a_bad_cases_file_is_a_clear_message_not_a_traceback(small_eval, tmp_pat
     ],
     ids=["test", "test-2", "dev"],
 )
-def test_the_gold_sets_meet_every_gate(corpus_index, embeddings, cases_dir, gates, reference):
+def test_the_gold_sets_meet_every_gate(gold_systems, cases_dir, gates, reference):
     """CI's eval: the two frozen test sets (and the development set), the project beside both baselines,
     graded by the test set's judgements, the gates enforced."""
     from provision_assistant.evals.cases import load_cases, verify_frozen
@@ -150,7 +157,7 @@ def test_the_gold_sets_meet_every_gate(corpus_index, embeddings, cases_dir, gate
 
     verify_frozen([cases_dir])
     cases = load_cases([cases_dir])
-    run = run_eval(cases, build_systems(corpus_index, embeddings), [cases_dir.name], load_qrels([cases_dir]))
+    run = run_eval(cases, gold_systems, [cases_dir.name], load_qrels([cases_dir]))
     out = PACKAGE_ROOT / "test-artefacts" / f"eval-{cases_dir.name}"
     outcome = write_outputs(run, out, gates_path=gates, compare_with=reference)
     print(summary_table(outcome.run), gates_table(outcome.run["gates"]), sep="\n\n")
