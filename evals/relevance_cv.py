@@ -78,10 +78,10 @@ def shown(
 
 
 def figures(universe: Universe, judged: list, answer_floor: float, show_floor: float) -> dict[str, float]:
-    precision, recall, shown_counts = [], [], []
+    precision, recall, shown_counts, showed_related = [], [], [], []
     refused_out, out_of_scope, refused_in, in_scope = 0, 0, 0, 0
     for n, chosen, p, covered in judged:
-        on_point = set(universe.items[n][1])
+        on_point, related = set(universe.items[n][1]), set(universe.items[n][2])
         items = shown(chosen, p, covered, answer_floor, show_floor)
         if not on_point:
             out_of_scope += 1
@@ -89,6 +89,8 @@ def figures(universe: Universe, judged: list, answer_floor: float, show_floor: f
             continue
         in_scope += 1
         refused_in += not items
+        if related:
+            showed_related.append(bool(related & set(items)))
         if items:
             precision.append(np.mean([i in on_point for i in items]))
             shown_counts.append(len(items))
@@ -99,6 +101,9 @@ def figures(universe: Universe, judged: list, answer_floor: float, show_floor: f
         "shown": float(np.mean(shown_counts)),
         "abstention": refused_out / max(out_of_scope, 1),
         "false refusals": refused_in / max(in_scope, 1),
+        # The examples' counterpart of the test sets' "avoided provision shown": a same-topic
+        # passage the writer listed as no answer, shown anyway (share of questions listing any).
+        "related shown": float(np.mean(showed_related)) if showed_related else 0.0,
     }
 
 
@@ -151,12 +156,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     judged = judged_by_fold(universe, args.folds, s)
     print(f"{len(universe.items)} questions, {args.folds}-fold, judged out of fold")
-    print("answer  show   precision(floor)  recall  shown  abstention  false refusals")
+    print("answer  show   precision(floor)  recall  shown  abstention  false refusals  related shown")
     for answer_floor, show_floor in itertools.product(ANSWER_FLOORS, SHOW_FLOORS):
         f = figures(universe, judged, answer_floor, show_floor)
         print(
             f"{answer_floor:6.2f} {show_floor:5.2f}   {f['precision (floor)']:16.2f}  {f['recall']:6.2f}"
             f"  {f['shown']:5.1f}  {f['abstention']:10.2f}  {f['false refusals']:14.2f}"
+            f"  {f['related shown']:13.2f}"
         )
     return 0
 

@@ -167,16 +167,18 @@ def test_cross_validation_figures_by_hand():
 
     from provision_assistant.evals.relevance_cv import figures
 
-    universe = SimpleNamespace(items=[(0, [1, 2], []), (1, [], [])])
+    universe = SimpleNamespace(items=[(0, [1, 2], [3]), (1, [], []), (2, [5], [6])])
     judged = [
         (0, np.array([1, 3, 2]), np.array([0.9, 0.5, 0.1]), 0.9),  # shows 1 and 3: one of two on point
         (1, np.array([4]), np.array([0.8]), 0.1),  # out of scope, and refused
+        (2, np.array([5, 6]), np.array([0.9, 0.2]), 0.9),  # shows 5 only: its related 6 stays out
     ]
     f = figures(universe, judged, answer_floor=0.7, show_floor=0.25)
     assert f == {
-        "precision (floor)": 0.5,
-        "recall": 0.5,
-        "shown": 2.0,
+        "precision (floor)": 0.75,
+        "recall": 0.75,
+        "shown": 1.5,
         "abstention": 1.0,
         "false refusals": 0.0,
+        "related shown": 0.5,  # question 0 showed its related 3, question 2 did not show 6
     }
