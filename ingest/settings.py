@@ -21,17 +21,16 @@ def _package_root() -> Path:
     return Path(str(resources.files("provision_assistant.ingest"))).parent
 
 
-def _data_home(root: Path) -> Path:
-    """Where the index and caches go by default: data/ in a checkout (as ./run and the README
-    say); installed, the user's data folder, never inside the installed package."""
-    if (root / "pyproject.toml").is_file():
-        return root / "data"
+def _user_data_home() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
     return Path(base) / "provision-assistant"
 
 
 PACKAGE_ROOT = _package_root()
-DATA_HOME = _data_home(PACKAGE_ROOT)
+IN_CHECKOUT = (PACKAGE_ROOT / "pyproject.toml").is_file()  # an installed package has none
+# Where the index and caches go by default: data/ in a checkout (as ./run and the README say);
+# installed, the user's data folder, never inside the installed package.
+DATA_HOME = PACKAGE_ROOT / "data" if IN_CHECKOUT else _user_data_home()
 
 
 class Settings(BaseSettings):

@@ -166,9 +166,8 @@ def _triage(args: argparse.Namespace, settings: Settings) -> int:
     from provision_assistant.retrieval.safeguarding import load_rules
     from provision_assistant.retrieval.service import make_triage
 
-    logging.getLogger("provision_assistant.retrieval.triage_model").setLevel(
-        logging.INFO
-    )  # say when it trains, and how far
+    # Say when it trains, and how far.
+    logging.getLogger("provision_assistant.retrieval.triage_model").setLevel(logging.INFO)
     embeddings = make_embeddings(settings)
     triage = make_triage(settings, embeddings, load_rules(settings.prompts_dir))
     if not args.messages:
@@ -193,9 +192,8 @@ def _relevance(args: argparse.Namespace, settings: Settings) -> int:
     from provision_assistant.ingest.store import make_embeddings
     from provision_assistant.retrieval.relevance_judge import relevance_model
 
-    logging.getLogger("provision_assistant.retrieval.relevance_train").setLevel(
-        logging.INFO
-    )  # say when it trains
+    # Say when it trains.
+    logging.getLogger("provision_assistant.retrieval.relevance_train").setLevel(logging.INFO)
     model = relevance_model(settings, make_embeddings(settings), retrain=args.retrain)
     print(
         f"The relevance judge is ready: learnt from {len(model.on_point)} example questions "

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from provision_assistant.ingest.settings import DATA_HOME, PACKAGE_ROOT, Settings
+from provision_assistant.ingest.settings import DATA_HOME, IN_CHECKOUT, PACKAGE_ROOT, Settings
 
 if TYPE_CHECKING:
     from provision_assistant.evals.suite import Outcome
@@ -49,6 +49,7 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
         DEFAULT_CASES,
         DEFAULT_GATES,
         DEFAULT_REFERENCE,
+        EVALS_DIR,
         build_systems,
         write_outputs,
     )
@@ -73,7 +74,7 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
     run = run_eval(cases, systems, [_shown(p) for p in case_paths], load_qrels(case_paths))
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     # evals/runs in a checkout (beside the reference runs), the data folder when installed.
-    runs = PACKAGE_ROOT / "evals" / "runs" if DATA_HOME == PACKAGE_ROOT / "data" else DATA_HOME / "eval-runs"
+    runs = EVALS_DIR / "runs" if IN_CHECKOUT else DATA_HOME / "eval-runs"
     out_dir = args.out or runs / stamp
     compare = args.compare or DEFAULT_REFERENCE
     # The bundled gates are set on the bundled cases: on an evaluator's own
