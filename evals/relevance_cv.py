@@ -23,12 +23,16 @@ import argparse
 import itertools
 import random
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from provision_assistant.ingest.settings import get_settings
 from provision_assistant.ingest.store import make_embeddings, model_identity, model_path
+from provision_assistant.retrieval.audience import fits_pupil
+from provision_assistant.retrieval.keyword import searchable, tokens
+from provision_assistant.retrieval.phase import question_phase
 from provision_assistant.retrieval.relevance_examples import load_relevance_examples
 from provision_assistant.retrieval.relevance_train import TrainingSettings, Universe
 from provision_assistant.retrieval.select import SelectionPolicy
@@ -66,15 +70,34 @@ def judged_without(
 
 
 def shown(
-    chosen: np.ndarray, p: np.ndarray, covered: float, answer_floor: float, show_floor: float
+    chosen: np.ndarray,
+    p: np.ndarray,
+    covered: float,
+    answer_floor: float,
+    show_floor: float,
+    fits: Callable[[int], bool] = lambda _: True,
 ) -> list[int]:
     """What an answer would show, as `judged_select` chooses: nothing when not covered, else what is
-    likely enough, or the best when nothing is."""
+    likely enough among what fits the pupil, or the best that fits when nothing is."""
     if covered < answer_floor:
         return []
-    order = np.argsort(-p, kind="stable")
-    picked = [int(chosen[i]) for i in order if p[i] >= show_floor] or [int(chosen[order[0]])]
+    order = [i for i in np.argsort(-p, kind="stable") if fits(int(chosen[i]))]
+    picked = [int(chosen[i]) for i in order if p[i] >= show_floor] or [int(chosen[i]) for i in order[:1]]
     return picked[:MAX_SHOWN]
+
+
+def fitting(universe: Universe, n: int) -> Callable[[int], bool]:
+    """The service's rules on whom a provision is for (`retrieval/audience.py`), for question `n`;
+    a provision its question names ("who is Portage for?") fits, as the service lets it."""
+    question = universe.questions[n]
+    phase = question_phase(question)
+
+    def fits(row: int) -> bool:
+        t = universe.texts[row]
+        named = set(tokens(question)) <= set(tokens(searchable(t.text, {"area": t.area, "theme": t.theme})))
+        return t.kind != "provision" or named or fits_pupil(t.text, question, phase)
+
+    return fits
 
 
 def figures(universe: Universe, judged: list, answer_floor: float, show_floor: float) -> dict[str, float]:
@@ -82,7 +105,7 @@ def figures(universe: Universe, judged: list, answer_floor: float, show_floor: f
     refused_out, out_of_scope, refused_in, in_scope = 0, 0, 0, 0
     for n, chosen, p, covered in judged:
         on_point, related = set(universe.items[n][1]), set(universe.items[n][2])
-        items = shown(chosen, p, covered, answer_floor, show_floor)
+        items = shown(chosen, p, covered, answer_floor, show_floor, fitting(universe, n))
         if not on_point:
             out_of_scope += 1
             refused_out += not items
@@ -125,7 +148,7 @@ def unseen(universe: Universe, s: TrainingSettings, share: float = 0.2) -> dict[
     for n, chosen, p, covered in judged:
         wanted = set(universe.items[n][1]) & new
         if wanted:
-            items = shown(chosen, p, covered, policy.answer_floor, policy.show_floor)
+            items = shown(chosen, p, covered, policy.answer_floor, policy.show_floor, fitting(universe, n))
             found.append(np.mean([w in items for w in wanted]))
     return {
         "passages held out": len(new),

@@ -178,8 +178,10 @@ def _score_suggestions(
         i for i, quote in enumerate(case.avoid) if any(quote.key in text for _, text in shown)
     ]
     by_id = {s.get("id"): normalise(s.get("text", "")) for s in sources}
-    for suggestion, (_, text) in zip(suggestions, shown, strict=True):
+    for suggestion in suggestions:
         ids = suggestion.get("source_ids") or []
+        # Line by line: a list item left out as for other pupils takes its whole line with it.
+        lines = [normalise(line) for line in suggestion.get("text", "").split("\n") if line.strip()]
         score.citations_total += 1
-        if ids and all(by_id.get(i) is not None and text in by_id[i] for i in ids):
+        if ids and lines and all(by_id.get(i) is not None and all(x in by_id[i] for x in lines) for i in ids):
             score.citations_valid += 1

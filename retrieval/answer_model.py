@@ -31,6 +31,11 @@ class Suggestion(_Strict):
     citation: str = Field(description="document (council) — area › theme, page")
     source_ids: list[str] = Field(description="ids of the sources that hold the words, first cited first")
     unit_ids: list[str] = Field(description="the stored units shown (one, or several with the same words)")
+    left_out: int = Field(
+        0,
+        description="items of the provision's list left out of `text` as for another age, phase or"
+        " subject than the question's (whole lines: the rest is word for word)",
+    )
 
 
 class Source(_Strict):

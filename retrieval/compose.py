@@ -1,8 +1,10 @@
 """Turn a selection into the answer staff see. Pure: no model, no index, no LLM.
 
 Every suggestion is the document's own words, trimmed at a sentence or line
-boundary when long, never reworded. The JSON shape produced here is read by
-the command line, the API, the chat and the eval suite: keep it stable.
+boundary when long, never reworded; a provision's list items for other pupils than the
+question's (another age, phase or subject) are left out whole, and the answer says so.
+The JSON shape produced here is read by the command line, the API, the chat and the eval
+suite: keep it stable.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import re
 
 from provision_assistant.ingest.units import decode_phases
+from provision_assistant.retrieval.audience import narrowed
 from provision_assistant.retrieval.candidate import shown_order
 from provision_assistant.retrieval.library import Passage
 from provision_assistant.retrieval.links import shown_words
@@ -88,7 +91,10 @@ def compose(selection: Selection, templates: AnswerTemplates) -> dict:
         parts.append(templates.tier_headings[tier])
         lines = []
         for pick in picks:
-            text = trim(pick.text)
+            text, left_out = pick.text, 0
+            if pick.shown.is_provision:
+                text, left_out = narrowed(text, selection.question, selection.phase)
+            text = trim(text)
             cited = citation(pick.passages[0], templates, selection.council)
             suggestions.append(
                 {
@@ -97,9 +103,10 @@ def compose(selection: Selection, templates: AnswerTemplates) -> dict:
                     "citation": cited,
                     "source_ids": pick.ids,
                     "unit_ids": pick.unit_ids,
+                    **({"left_out": left_out} if left_out else {}),
                 }
             )
-            shown = _indent(shown_words(text, templates))
+            shown = _indent(shown_words(text, templates, left_out))
             lines.append(templates.suggestion.format(n=len(suggestions), text=shown, citation=cited))
         parts.append("\n".join(lines))
     parts.append(templates.footer)

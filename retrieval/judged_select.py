@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from provision_assistant.retrieval.audience import fits
 from provision_assistant.retrieval.candidate import TIER_ORDER, Candidate
 from provision_assistant.retrieval.library import Library, Passage
-from provision_assistant.retrieval.phase import fits_phase
 from provision_assistant.retrieval.relevance import Relevance
 from provision_assistant.retrieval.select import (
     Pick,
@@ -64,7 +64,7 @@ def select_judged(
     }
     ranked = rank_passages(library, {uid: fused[uid] * w for uid, w in weights.items()}, policy)
     weighed = {uid: p * weights[uid] for uid, p in judged.items()}
-    picks = _picks(weighed, library, policy, phase)
+    picks = _picks(weighed, library, policy, question, phase, set(named))
     if unknown is not None:
         _add(picks, unknown.picks, policy)
     cited = {p.id for tier_picks in picks.values() for pick in tier_picks for p in pick.passages}
@@ -97,11 +97,17 @@ def _add(picks: dict[str, list[Pick]], more: dict[str, list[Pick]], policy: Sele
 
 
 def _picks(
-    weighed: dict[str, float], library: Library, policy: SelectionPolicy, phase: str | None
+    weighed: dict[str, float],
+    library: Library,
+    policy: SelectionPolicy,
+    question: str,
+    phase: str | None,
+    named: set[str],
 ) -> dict[str, list[Pick]]:
     picks: dict[str, list[Pick]] = {t: [] for t in (*TIER_ORDER, "none")}
     order = sorted(weighed, key=lambda uid: (-weighed[uid], uid))
-    fitting = [uid for uid in order if fits_phase(library.units[uid].metadata.get("phase", ""), phase)]
+    # What the question names by name ("who is Portage for?") is asked about, whoever it is for.
+    fitting = [uid for uid in order if uid in named or fits(library.units[uid], question, phase)]
     # The judge's best is shown even when unsure: it found the question covered.
     chosen = [uid for uid in fitting if weighed[uid] >= policy.show_floor] or fitting[:1]
     groups: dict[str, list[tuple[Candidate, Passage]]] = {}

@@ -41,6 +41,8 @@ def show_cut_list(text: str, note: str) -> str:
     return text + note if text.rstrip().endswith(":") else text
 
 
-def shown_words(text: str, templates: AnswerTemplates) -> str:
-    """A provision's words as every answer shows them (the answer, the chat, the support plan)."""
-    return show_links(show_cut_list(text, templates.cut_list), templates.dead_links)
+def shown_words(text: str, templates: AnswerTemplates, left_out: int = 0) -> str:
+    """A provision's words as every answer shows them (the answer, the chat, the support plan),
+    saying how many of its list items were left out as for other pupils."""
+    shown = show_links(show_cut_list(text, templates.cut_list), templates.dead_links)
+    return shown + templates.left_out.format(n=left_out) if left_out else shown

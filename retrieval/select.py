@@ -15,10 +15,10 @@ from dataclasses import dataclass, replace
 from pydantic import BaseModel, ConfigDict, Field
 
 from provision_assistant.ingest.units import decode_phases
+from provision_assistant.retrieval.audience import fits
 from provision_assistant.retrieval.candidate import TIER_ORDER, Candidate
 from provision_assistant.retrieval.keyword import searchable, tokens
 from provision_assistant.retrieval.library import Library, Passage
-from provision_assistant.retrieval.phase import fits_phase
 
 # Re-exported: callers build candidates and read tiers from here.
 __all__ = ["TIER_ORDER", "Candidate", "Pick", "Selection", "SelectionPolicy", "fuse", "select"]
@@ -225,7 +225,7 @@ def select(
     # Suggestions need a search that is fairly sure: each search's long tail drifts
     # off the point (the small embedding model on loose words, BM25 on one shared word).
     eligible = _near_best(dense, policy.dense_floor) | _near_best(keyword, policy.keyword_floor)
-    groups = _provisions(ranked, unit_scores, eligible & set(unit_scores), policy, phase)
+    groups = _provisions(ranked, unit_scores, eligible & set(unit_scores), policy, question, phase)
     picks = _pick(ranked, groups, policy)
 
     cited = {p.id for tier_picks in picks.values() for pick in tier_picks for p in pick.passages}
@@ -239,6 +239,7 @@ def _provisions(
     unit_scores: dict[str, float],
     eligible: set[str],
     policy: SelectionPolicy,
+    question: str,
     phase: str | None,
 ) -> list[list[tuple[Candidate, Passage]]]:
     """Suggestible provisions from the best themes, best first, the same words grouped."""
@@ -248,11 +249,7 @@ def _provisions(
     for passage, passage_score in themes:
         for unit in passage.members:
             # Only what the searches found: a theme's other lines may be off the point.
-            if (
-                unit.id in eligible
-                and unit.is_provision
-                and fits_phase(unit.metadata.get("phase", ""), phase)
-            ):
+            if unit.id in eligible and unit.is_provision and fits(unit, question, phase):
                 score = unit_scores[unit.id] + policy.theme_share * passage_score
                 scored.append((score, unit, passage))
     scored.sort(key=lambda t: t[0], reverse=True)

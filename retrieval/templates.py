@@ -16,6 +16,7 @@ _ALLOWED = {
     "suggestion": {"text", "citation", "n"},
     "dead_links": set(),
     "cut_list": set(),
+    "left_out": {"n"},
     "citation": {"title", "council", "section", "page"},
     "council": {"council"},
     "page": {"page"},
@@ -35,6 +36,7 @@ class AnswerTemplates(BaseModel):
     suggestion: str
     dead_links: str
     cut_list: str
+    left_out: str
     citation: str
     council: str
     page: str

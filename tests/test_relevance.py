@@ -167,11 +167,19 @@ def test_cross_validation_figures_by_hand():
 
     from provision_assistant.evals.relevance_cv import figures
 
-    universe = SimpleNamespace(items=[(0, [1, 2], [3]), (1, [], []), (2, [5], [6])])
+    def text(words: str) -> SimpleNamespace:
+        return SimpleNamespace(text=words, kind="provision", area="", theme="")
+
+    universe = SimpleNamespace(
+        items=[(0, [1, 2], [3]), (1, [], []), (2, [5], [6])],
+        questions=["friendship fallouts", "pay scales", "Y5 boy needs a course on friendships"],
+        texts=[text(f"Provision {i}.") for i in range(6)] + [text("A course for 11-16 year olds.")],
+    )
     judged = [
         (0, np.array([1, 3, 2]), np.array([0.9, 0.5, 0.1]), 0.9),  # shows 1 and 3: one of two on point
         (1, np.array([4]), np.array([0.8]), 0.1),  # out of scope, and refused
-        (2, np.array([5, 6]), np.array([0.9, 0.2]), 0.9),  # shows 5 only: its related 6 stays out
+        # shows 5 only: its related 6, likely enough, is for older pupils than a Y5 (the service's rule)
+        (2, np.array([5, 6]), np.array([0.9, 0.8]), 0.9),
     ]
     f = figures(universe, judged, answer_floor=0.7, show_floor=0.25)
     assert f == {

@@ -110,7 +110,7 @@ def answer_sections(answer: Answer, chat: ChatTemplates, templates: AnswerTempla
         items = []
         for suggestion in (s for s in answer.suggestions if s.tier == tier):
             n += 1
-            shown = shown_words(suggestion.text, templates)
+            shown = shown_words(suggestion.text, templates, suggestion.left_out)
             items.append(_item(chat.suggestion, suggestion, sources, chat, n=n, text=_in_item(shown, n)))
         if items:
             yield templates.tier_headings[tier] + "\n\n" + "\n\n".join(items) + "\n\n"
@@ -180,7 +180,9 @@ def support_plan(answer: Answer, chat: ChatTemplates, templates: AnswerTemplates
             n += 1
             lines.append(
                 chat.plan_item.format(
-                    n=n, text=shown_words(suggestion.text, templates), citation=suggestion.citation
+                    n=n,
+                    text=shown_words(suggestion.text, templates, suggestion.left_out),
+                    citation=suggestion.citation,
                 )
             )
         parts.append(templates.tier_headings[tier] + "\n\n" + "\n".join(lines))
