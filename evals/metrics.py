@@ -33,6 +33,7 @@ METRICS: dict[str, tuple[bool, str]] = {
     "all_found@10": (True, "All expected found in top 10"),
     "suggestion_recall": (True, "Suggestion recall"),
     "tier_accuracy": (True, "Tier accuracy of matched suggestions"),
+    "tier_accuracy_labelled": (True, "  of those under a tier label in the document"),
     "avoid_violation_rate": (False, "Questions with an avoided provision shown"),
     "suggestions_mean": (False, "Suggestions shown (mean)"),
     "citation_validity": (True, "Citation validity"),
@@ -159,6 +160,9 @@ def aggregate(
         "all_found@10": _mean(float(q["recall@10"] >= 1.0) for q in per_q),
         "suggestion_recall": _mean(s.suggestion_recall for s in with_expected),
         "tier_accuracy": _ratio(sum(s.tier_correct for s in judged), sum(s.tier_checked for s in judged)),
+        "tier_accuracy_labelled": _ratio(
+            sum(s.tier_correct_labelled for s in judged), sum(s.tier_checked_labelled for s in judged)
+        ),
         "avoid_violation_rate": _ratio(sum(bool(s.avoid_hits) for s in with_avoid), len(with_avoid)),
         "suggestions_mean": _mean(float(s.suggestions_shown or 0) for s in judged),
         "citation_validity": _ratio(

@@ -20,6 +20,7 @@ are judged: how often the judge finds a passage it was never shown, as for a cou
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import random
 import sys
@@ -90,14 +91,19 @@ def fitting(universe: Universe, n: int) -> Callable[[int], bool]:
     """The service's rules on whom a provision is for (`retrieval/audience.py`), for question `n`;
     a provision its question names ("who is Portage for?") fits, as the service lets it."""
     question = universe.questions[n]
-    phase = question_phase(question)
 
     def fits(row: int) -> bool:
         t = universe.texts[row]
-        named = set(tokens(question)) <= set(tokens(searchable(t.text, {"area": t.area, "theme": t.theme})))
-        return t.kind != "provision" or named or fits_pupil(t.text, question, phase)
+        return t.kind != "provision" or _fits(question, t.text, t.area, t.theme)
 
     return fits
+
+
+@functools.lru_cache(maxsize=1 << 20)
+def _fits(question: str, text: str, area: str, theme: str) -> bool:
+    # Cached: every pair of thresholds asks again about the same candidates.
+    named = set(tokens(question)) <= set(tokens(searchable(text, {"area": area, "theme": theme})))
+    return named or fits_pupil(text, question, question_phase(question))
 
 
 def figures(universe: Universe, judged: list, answer_floor: float, show_floor: float) -> dict[str, float]:

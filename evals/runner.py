@@ -103,7 +103,12 @@ def _timed(call: Callable[[str], Result], question: str) -> tuple[Result, float]
     return result, (time.perf_counter() - started) * 1000
 
 
-def run_system(system: System, cases: Sequence[Case], qrels: Qrels | None = None) -> SystemRun:
+def run_system(
+    system: System,
+    cases: Sequence[Case],
+    qrels: Qrels | None = None,
+    lost_labels: frozenset[str] = frozenset(),
+) -> SystemRun:
     scores, answers = [], {}
     floor = getattr(system, "floor", None)
     if floor is not None and cases:
@@ -121,6 +126,7 @@ def run_system(system: System, cases: Sequence[Case], qrels: Qrels | None = None
                 judges_suggestions=system.judges_suggestions,
                 floor_ms=floor_ms,
                 judged=(qrels or {}).get(case.id),
+                lost_labels=lost_labels,
             )
         )
     log.info("%s: %d questions answered", system.name, len(cases))
@@ -128,9 +134,15 @@ def run_system(system: System, cases: Sequence[Case], qrels: Qrels | None = None
 
 
 def run_eval(
-    cases: Sequence[Case], systems: Sequence[System], sources: Sequence[str] = (), qrels: Qrels | None = None
+    cases: Sequence[Case],
+    systems: Sequence[System],
+    sources: Sequence[str] = (),
+    qrels: Qrels | None = None,
+    lost_labels: frozenset[str] = frozenset(),
 ) -> EvalRun:
-    """Every system on every case; with `qrels`, what each shows is graded too."""
+    """Every system on every case; with `qrels`, what each shows is graded too; `lost_labels`
+    (`evals.tier_labels.lost_in_cases`) splits tier accuracy by whether the document labels the tier."""
     if not cases:
         raise ValueError("no cases to run")
-    return EvalRun(list(cases), {s.name: run_system(s, cases, qrels) for s in systems}, sources=list(sources))
+    runs = {s.name: run_system(s, cases, qrels, lost_labels) for s in systems}
+    return EvalRun(list(cases), runs, sources=list(sources))

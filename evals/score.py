@@ -90,6 +90,9 @@ class QuestionScore:
     tier_checked: int = 0
     tier_correct: int = 0
     tier_mistakes: list[str] = field(default_factory=list)
+    # the same, over the expected provisions that stand under a tier label in their document
+    tier_checked_labelled: int = 0
+    tier_correct_labelled: int = 0
     avoid_hits: list[int] | None = None
     citations_total: int = 0
     citations_valid: int = 0
@@ -129,8 +132,10 @@ def score_answer(
     judges_suggestions: bool,
     floor_ms: float | None = None,
     judged: dict[str, str] | None = None,
+    lost_labels: frozenset[str] = frozenset(),
 ) -> QuestionScore:
-    """How one answer (the JSON every front end shows) measures up to its case."""
+    """How one answer (the JSON every front end shows) measures up to its case. `lost_labels`: the
+    expected provisions whose tier label their document lost (`evals.tier_labels`)."""
     keys = [q.key for q in case.expected]
     sources = answer.get("sources", [])
     score = QuestionScore(
@@ -148,7 +153,7 @@ def score_answer(
         error=answer.get("error", ""),
     )
     if judges_suggestions:
-        _score_suggestions(score, case, answer.get("suggestions", []), sources)
+        _score_suggestions(score, case, answer.get("suggestions", []), sources, lost_labels)
     if judged is not None:
         score.shown_grades = grades_of(shown_texts(answer, judges_suggestions), judged)
         score.graded_ndcg = graded_ndcg(score.shown_grades, judged)
@@ -156,7 +161,11 @@ def score_answer(
 
 
 def _score_suggestions(
-    score: QuestionScore, case: Case, suggestions: list[dict], sources: list[dict]
+    score: QuestionScore,
+    case: Case,
+    suggestions: list[dict],
+    sources: list[dict],
+    lost_labels: frozenset[str],
 ) -> None:
     shown = [(s.get("tier", "none"), normalise(s.get("text", ""))) for s in suggestions]
     score.suggestions_shown = len(shown)
@@ -167,9 +176,12 @@ def _score_suggestions(
             continue
         score.suggestion_found.append(i)
         if quote.tier != "none":
+            labelled = quote.key not in lost_labels
             score.tier_checked += 1
+            score.tier_checked_labelled += labelled
             if quote.tier in tiers:
                 score.tier_correct += 1
+                score.tier_correct_labelled += labelled
             else:
                 score.tier_mistakes.append(
                     f"expected {quote.tier}, shown {'/'.join(tiers)}: {quote.quote[:60]}"

@@ -84,7 +84,7 @@ _ASKS_WHO_FOR = re.compile(
 )
 
 # Subjects a list names one tool or service per: staff words for each.
-SUBJECTS: dict[str, re.Pattern[str]] = {
+_SUBJECTS: dict[str, re.Pattern[str]] = {
     "literacy": re.compile(r"\b(?:literacy|reading|readers?|spelling|phonics|dyslexi\w*)\b", re.I),
     "maths": re.compile(r"\b(?:maths?|numeracy|number bonds|times tables?|arithmetic|dyscalculi\w*)\b", re.I),
 }
@@ -180,7 +180,7 @@ def fits(unit: Candidate, question: str, phase: str | None) -> bool:
 
 
 def _subjects(text: str) -> set[str]:
-    return {name for name, rx in SUBJECTS.items() if rx.search(text)}
+    return {name for name, rx in _SUBJECTS.items() if rx.search(text)}
 
 
 def _for_others(item: str, ages: Ages | None, phase: str | None, subjects: set[str]) -> bool:

@@ -160,3 +160,13 @@ def test_a_follow_ups_answer_names_the_question_it_continues_after_any_route():
 def test_a_lookups_answer_leads_with_the_tier_that_holds_it():
     sections = list(answer_sections(answer(lead="targeted"), CHAT, ANSWER))
     assert sections[0].startswith(ANSWER.tier_headings["targeted"])
+
+
+def test_the_chat_and_the_plan_say_when_list_items_for_other_pupils_were_left_out():
+    narrowed = suggestion("targeted", "Referral to a 4-week course:\n- Relax kids (5-10)").model_copy(
+        update={"left_out": 1}
+    )
+    given = answer(suggestions=[narrowed])
+    note = ANSWER.left_out.format(n=1)
+    assert "- Relax kids (5-10)" + note in "".join(answer_sections(given, CHAT, ANSWER))
+    assert note in support_plan(given, CHAT, ANSWER, "2 December 2026")

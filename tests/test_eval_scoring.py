@@ -127,6 +127,40 @@ def test_a_provision_shown_only_in_the_wrong_tier_is_a_tier_mistake():
     assert score.tier_mistakes and "expected targeted, shown specialist" in score.tier_mistakes[0]
 
 
+def test_tier_accuracy_is_also_counted_over_the_provisions_under_a_label_in_their_document():
+    answer = {
+        "status": "answered",
+        "sources": [source("s1", A + "\n" + B)],
+        "suggestions": [
+            {"tier": "targeted", "text": A, "source_ids": ["s1"]},
+            {
+                "tier": "universal",
+                "text": B,
+                "source_ids": ["s1"],
+            },  # B's label was lost: the writer's reading
+        ],
+    }
+    score = score_answer(case(), answer, 1.0, judges_suggestions=True, lost_labels=frozenset({normalise(B)}))
+    assert (score.tier_checked, score.tier_correct) == (2, 1)
+    assert (score.tier_checked_labelled, score.tier_correct_labelled) == (1, 1)
+    figures = aggregate([score])
+    assert (figures["tier_accuracy"], figures["tier_accuracy_labelled"]) == (0.5, 1.0)
+
+
+def test_a_suggestion_with_list_items_left_out_is_a_valid_citation_line_by_line():
+    whole = "Referral to a course:\n- Charge up (11-16)\n- Relax kids (5-10)"
+    answer = {
+        "status": "answered",
+        "sources": [source("s1", whole)],
+        "suggestions": [
+            {"tier": "targeted", "text": "Referral to a course:\n- Relax kids (5-10)", "source_ids": ["s1"]},
+            {"tier": "targeted", "text": "Referral to a course:\n- Bounce back (5-10)", "source_ids": ["s1"]},
+        ],
+    }
+    score = score_answer(case(), answer, 1.0, judges_suggestions=True)
+    assert (score.citations_total, score.citations_valid) == (2, 1)
+
+
 def test_bare_retrievers_are_not_judged_on_suggestions():
     score = score_answer(case(), {"status": "answered", "sources": []}, 1.0, judges_suggestions=False)
     assert score.suggestion_found is None and score.suggestion_recall is None
