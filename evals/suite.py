@@ -27,19 +27,24 @@ log = logging.getLogger(__name__)
 # `provisions eval` measures the same sets as a checkout.
 EVALS_DIR = Path(str(resources.files("provision_assistant.evals")))
 # The frozen test set (written blind, run to report) is what `provisions eval` measures and
-# gates; the development cases (tuned on) have their own gates and reference.
-TEST_CASES = EVALS_DIR / "cases" / "test"
-# A second blind set, written after three rounds of relevance examples had been reported on the
-# first: run with its own gates and reference (`--cases evals/cases/test-2 --gates ...`).
-TEST_2_CASES = EVALS_DIR / "cases" / "test-2"
+# gates; development cases (tuned on) have their own gates and reference runs.
+TEST_CASES = EVALS_DIR / "cases" / "test-3"
 DEV_CASES = EVALS_DIR / "cases" / "dev"
+# The first two blind sets: frozen test sets until the rules on whom a provision is for were
+# written after reading the provisions they said to avoid; development data since.
+DEV_BLIND_CASES = (EVALS_DIR / "cases" / "dev-blind-1", EVALS_DIR / "cases" / "dev-blind-2")
+ALL_CASES = (DEV_CASES, *DEV_BLIND_CASES, TEST_CASES)
 DEFAULT_CASES = TEST_CASES
-DEFAULT_GATES = EVALS_DIR / "gates.yaml"
-DEV_GATES = EVALS_DIR / "gates-dev.yaml"
-TEST_2_GATES = EVALS_DIR / "gates-test-2.yaml"
-DEFAULT_REFERENCE = EVALS_DIR / "reference-run.json"
-DEV_REFERENCE = EVALS_DIR / "reference-run-dev.json"
-TEST_2_REFERENCE = EVALS_DIR / "reference-run-test-2.json"
+DEFAULT_GATES = EVALS_DIR / "gates-test-3.yaml"
+DEFAULT_REFERENCE = EVALS_DIR / "reference-run-test-3.json"
+# Each set CI measures, with its gates and the reference run it is compared with.
+GOLD_SETS: dict[str, tuple[Path, Path, Path]] = {
+    "test-3": (TEST_CASES, DEFAULT_GATES, DEFAULT_REFERENCE),
+    **{
+        dev.name: (dev, EVALS_DIR / f"gates-{dev.name}.yaml", EVALS_DIR / f"reference-run-{dev.name}.json")
+        for dev in (DEV_CASES, *DEV_BLIND_CASES)
+    },
+}
 
 
 def build_systems(settings: Settings, embeddings: Embeddings, *, baselines: bool = True) -> list[System]:

@@ -17,7 +17,7 @@ from provision_assistant.evals.report import (
     render_html,
     summary_table,
 )
-from provision_assistant.evals.suite import DEFAULT_GATES, DEV_CASES, TEST_2_CASES, TEST_CASES, write_outputs
+from provision_assistant.evals.suite import ALL_CASES, DEFAULT_GATES, DEV_CASES, write_outputs
 from provision_assistant.ingest.settings import PACKAGE_ROOT
 
 pytestmark = pytest.mark.unit
@@ -41,7 +41,7 @@ def write(path: Path, text: str) -> Path:
 
 
 def test_every_gold_quote_is_in_its_document_word_for_word():
-    cases = load_cases([DEV_CASES, TEST_CASES, TEST_2_CASES])
+    cases = load_cases(ALL_CASES)
     assert missing_quotes(cases, PACKAGE_ROOT / "corpus") == []
 
 

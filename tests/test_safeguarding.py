@@ -93,7 +93,7 @@ def test_every_gold_disclosure_is_routed_and_few_other_gold_questions_are(servic
     routed = {c.id: service.ask(c.question).status == "safeguarding" for c in GOLD}
     assert [c.id for c in GOLD if c.kind == "safeguarding" and not routed[c.id]] == []
     alarms = [c.id for c in GOLD if c.kind != "safeguarding" and routed[c.id]]
-    # 2 of 88 on 2026-12-01 (evals/gates.yaml says which): a development figure, for the rules were
+    # 2 of 88 on 2026-12-01: a development figure, for the rules were
     # written on gold, though the classifier never saw a gold question.
     assert len(alarms) <= 2, alarms
 

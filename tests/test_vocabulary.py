@@ -70,13 +70,13 @@ def test_every_vocabulary_entry_is_used_by_a_staff_phrasing_that_is_no_gold_ques
     """Issue 12: an entry is kept only where staff words it so; the relevance examples are staff
     phrasings written without the gold cases, so each entry must fire on one of them."""
     from provision_assistant.evals.cases import load_cases
-    from provision_assistant.evals.suite import DEV_CASES, TEST_2_CASES, TEST_CASES
+    from provision_assistant.evals.suite import ALL_CASES
     from provision_assistant.ingest.settings import get_settings
     from provision_assistant.retrieval.relevance_examples import load_relevance_examples
 
     settings = get_settings()
     vocabulary = load_vocabulary(settings.vocabulary_path)
-    gold = {c.question for c in load_cases([DEV_CASES, TEST_CASES, TEST_2_CASES])}
+    gold = {c.question for c in load_cases(ALL_CASES)}
     phrasings = [q.q for q in load_relevance_examples(settings.relevance_examples_path).questions]
     assert not gold & set(phrasings)
     unused = [

@@ -18,7 +18,7 @@ EXIT_OK, EXIT_FAILED = 0, 1
 MAX_LISTED = 20
 
 SAVE_REFERENCE_HELP = (
-    "save this run as the new reference (the --compare file, by default evals/reference-run.json), "
+    "save this run as the new reference (the --compare file, by default evals/reference-run-test-3.json), "
     "accepting the questions "
     "that got worse: they are reported but do not fail the run"
 )
@@ -53,6 +53,7 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
         build_systems,
         write_outputs,
     )
+    from provision_assistant.evals.tier_labels import lost_in_cases
     from provision_assistant.ingest.store import make_embeddings
 
     if args.compare is not None and not args.compare.is_file():
@@ -71,7 +72,8 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_OK
 
     systems = build_systems(settings, make_embeddings(settings), baselines=not args.no_baselines)
-    run = run_eval(cases, systems, [_shown(p) for p in case_paths], load_qrels(case_paths))
+    lost = lost_in_cases(cases, settings.corpus_dir)
+    run = run_eval(cases, systems, [_shown(p) for p in case_paths], load_qrels(case_paths), lost)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     # evals/runs in a checkout (beside the reference runs), the data folder when installed.
     runs = EVALS_DIR / "runs" if IN_CHECKOUT else DATA_HOME / "eval-runs"
