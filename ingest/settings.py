@@ -6,9 +6,9 @@ import json
 import os
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from provision_assistant.ingest.errors import ProvisionsError
@@ -25,6 +25,9 @@ def _user_data_home() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
     return Path(base) / "provision-assistant"
 
+
+LanguageModelUse = Literal["follow_ups", "rerank", "summary"]
+LANGUAGE_MODEL_USES: tuple[LanguageModelUse, ...] = ("follow_ups", "rerank", "summary")
 
 PACKAGE_ROOT = _package_root()
 IN_CHECKOUT = (PACKAGE_ROOT / "pyproject.toml").is_file()  # an installed package has none
@@ -97,7 +100,22 @@ class Settings(BaseSettings):
         5.0, ge=0, description="how often the server looks for a newly ingested index (0: never)"
     )
 
-    @field_validator("api_keys", "cors_origins", "trusted_proxies", mode="before")
+    # An optional language model behind any OpenAI-compatible endpoint (issue 14). Nothing is sent
+    # anywhere unless both the address and the model are set.
+    llm_base_url: str = Field("", description="e.g. http://llm.example.internal:8080/v1; empty: no model")
+    llm_model: str = ""
+    llm_api_key: SecretStr = SecretStr("")
+    llm_timeout_seconds: float = Field(10.0, gt=0, le=300, description="the most one call may cost")
+    llm_uses: Annotated[list[LanguageModelUse], NoDecode] = Field(
+        default_factory=lambda: list(LANGUAGE_MODEL_USES),
+        description="what the model is used for, of: " + ", ".join(LANGUAGE_MODEL_USES),
+    )
+
+    @property
+    def language_model_configured(self) -> bool:
+        return bool(self.llm_base_url.strip() and self.llm_model.strip())
+
+    @field_validator("api_keys", "cors_origins", "trusted_proxies", "llm_uses", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
         # Environment variables hold "a,b" or a JSON list.

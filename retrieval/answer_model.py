@@ -78,6 +78,17 @@ class Safeguarding(_Strict):
     left_out_note: str
 
 
+class Summary(_Strict):
+    """What the optional language model wrote above the tiered list, after the check."""
+
+    text: str = Field(
+        description="two to four sentences, each citing suggestions by number ([2]); a sentence citing"
+        " no suggestion, one that does not exist, or naming what no cited suggestion holds was removed"
+    )
+    removed: int = Field(description="sentences of the model's reply removed by that check")
+    model: str = Field(description="the model that wrote it")
+
+
 class Answer(_Strict):
     """The tiered answer to one question."""
 
@@ -92,6 +103,11 @@ class Answer(_Strict):
     )
     safeguarding: Safeguarding | None = None
     follows: str | None = Field(None, description="the earlier question a follow-up was read with")
+    summary: Summary | None = Field(None, description="only when a language model is configured for it")
+    model_note: str | None = Field(
+        None,
+        description="why the language model's part is missing though it was asked: the quoted answer stands",
+    )
 
     @model_validator(mode="after")
     def _route_with_its_status(self) -> Answer:

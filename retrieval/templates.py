@@ -17,6 +17,8 @@ _ALLOWED = {
     "dead_links": set(),
     "cut_list": set(),
     "left_out": {"n"},
+    "summary_block": {"text"},
+    "model_fell_back": {"reason"},
     "citation": {"title", "council", "section", "page"},
     "council": {"council"},
     "page": {"page"},
@@ -37,6 +39,8 @@ class AnswerTemplates(BaseModel):
     dead_links: str
     cut_list: str
     left_out: str
+    summary_block: str
+    model_fell_back: str
     citation: str
     council: str
     page: str

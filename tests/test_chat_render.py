@@ -170,3 +170,15 @@ def test_the_chat_and_the_plan_say_when_list_items_for_other_pupils_were_left_ou
     note = ANSWER.left_out.format(n=1)
     assert "- Relax kids (5-10)" + note in "".join(answer_sections(given, CHAT, ANSWER))
     assert note in support_plan(given, CHAT, ANSWER, "2 December 2026")
+
+
+def test_a_summary_or_the_models_note_stands_above_the_tiers_in_the_chat_and_the_plan():
+    from provision_assistant.retrieval.answer_model import Summary
+
+    summarised = answer(summary=Summary(text="Start with a quiet area <b>[1]</b>.", removed=1, model="m"))
+    text = "".join(answer_sections(summarised, CHAT, ANSWER))
+    block = ANSWER.summary_block.format(text="Start with a quiet area &lt;b&gt;[1]&lt;/b&gt;.")
+    assert text.index(block) < text.index(ANSWER.tier_headings["universal"])
+    assert "quiet area <b>[1]</b>" in support_plan(summarised, CHAT, ANSWER, "2 December 2026")
+    noted = "".join(answer_sections(answer(model_note="*The model did not answer.*"), CHAT, ANSWER))
+    assert noted.index("*The model did not answer.*") < noted.index(ANSWER.tier_headings["universal"])

@@ -24,6 +24,7 @@ from provision_assistant.ingest.errors import InvalidQuestionError
 from provision_assistant.ingest.settings import Settings
 from provision_assistant.retrieval.answer_model import Answer, TierName
 from provision_assistant.retrieval.catalogue import catalogue_rows, documents
+from provision_assistant.retrieval.model_pass import model_status
 from provision_assistant.ui.answer_stream import answer_events
 from provision_assistant.ui.api_models import REFUSALS, AskRequest, FeedbackRequest
 from provision_assistant.ui.limits import BodyCheck, ChatQueueCheck, HeaderCheck, add_rate_limit
@@ -104,7 +105,14 @@ def create_app(settings: Settings, service: AnswerService | None = None, *, chat
     def healthz() -> JSONResponse:
         if holder.service is not None:
             service = holder.service
-            return JSONResponse({"status": "ready", "units": len(service.units), "index": service.generation})
+            return JSONResponse(
+                {
+                    "status": "ready",
+                    "units": len(service.units),
+                    "index": service.generation,
+                    "language_model": model_status(settings),
+                }
+            )
         status = "error" if holder.error else "loading"
         return JSONResponse(status_code=503, content={"status": status, "detail": holder.error or ""})
 

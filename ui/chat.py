@@ -137,7 +137,12 @@ def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
         return gr.Dropdown(choices=[NO_COUNCIL, *known], value=value)
 
     with gr.Blocks(title=chat.title, fill_height=True) as blocks:
-        gr.Markdown(f"# {chat.title}\n\n{chat.intro}\n\n*{chat.privacy}*", elem_id="intro")
+        in_use = (
+            f"\n\n*{chat.model_in_use.format(model=settings.llm_model)}*"
+            if settings.language_model_configured
+            else ""
+        )
+        gr.Markdown(f"# {chat.title}\n\n{chat.intro}\n\n*{chat.privacy}*{in_use}", elem_id="intro")
         with gr.Row():
             phase = gr.Dropdown(PHASE_CHOICES, value=ANY_PHASE, label="Phase", elem_id="phase")
             council = gr.Dropdown([NO_COUNCIL], value=NO_COUNCIL, label="Council", elem_id="council")

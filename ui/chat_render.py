@@ -25,6 +25,7 @@ _ALLOWED = {
     "title": set(),
     "intro": set(),
     "privacy": set(),
+    "model_in_use": {"model"},
     "suggestion": {"n", "text", "citation", "passage"},
     "source_label": {"citation"},
     "open_source": set(),
@@ -57,6 +58,7 @@ class ChatTemplates(BaseModel):
     pin: Pin
     pin_dismiss: str
     footer: str
+    model_in_use: str
     examples: tuple[str, ...] = Field(min_length=1)
     plan_heading: str
     plan_item: str
@@ -102,6 +104,10 @@ def answer_sections(answer: Answer, chat: ChatTemplates, templates: AnswerTempla
             return
     elif note:
         yield note + "\n\n"
+    if answer.summary is not None:
+        yield templates.summary_block.format(text=html.escape(answer.summary.text, quote=False)) + "\n\n"
+    elif answer.model_note:
+        yield answer.model_note + "\n\n"
     if answer.status not in ("answered", "safeguarding"):
         yield templates.not_covered
         return
@@ -170,6 +176,8 @@ def support_plan(answer: Answer, chat: ChatTemplates, templates: AnswerTemplates
             parts.append(safeguarding.left_out_note)
     elif answer.status != "answered":
         parts.append(templates.not_covered)
+    if answer.summary is not None:
+        parts.append(templates.summary_block.format(text=answer.summary.text))
     n = 0
     for tier in shown_order(answer.lead):
         items = [s for s in answer.suggestions if s.tier == tier]

@@ -1,0 +1,87 @@
+"""Check a language model's summary against the suggestions it was given. Pure.
+
+A sentence stays only if it cites suggestions that exist ([2], [1][3]) and every name in it
+(a service, person, tool, website, email or phone number) stands in a suggestion it cites, in
+the question, or among the allowed words. A name is a word the documents never write in lower
+case ("Kooth", "CAMHS"), a run of capitalised words ("Early Help"), an address or a number to
+ring. A sentence with words addressed to a language model ("ignore your instructions"), or
+citing a passage that has such words (a planted instruction), is removed too: the passage is
+still quoted below, but the model's reading of it is not shown. What a small model tacks on
+(role labels, end-of-turn markers) is cleaned away first. At most four sentences are kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+MAX_SENTENCES = 4
+_CITATION = re.compile(r"\[(\d{1,3})\]")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_MARKERS = re.compile(r"<\|[^|>]{0,40}\|>|</?s>|^\s*(?:assistant|answer|summary)\s*:\s*", re.I | re.M)
+_CONTACTS = re.compile(
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://|www\.)\S+|(?<!\w)(?:\+44\s?|0)(?:\d[\s-]?){9,10}\b"
+)
+_TO_A_MODEL = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.]{0,40}\b(?:instructions?|prompts?|rules|guidelines)\b"
+    r"|\bsystem (?:prompt|message)\b|\byou are (?:now )?(?:an? )?(?:ai|assistant|language model|chatbot)\b"
+    r"|<<<|>>>",
+    re.I,
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’-]*")
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of|and|for|&)?\s*[A-Z][\w'’-]*)+")
+
+
+@dataclass(frozen=True)
+class CheckedSummary:
+    text: str  # the sentences kept, joined
+    kept: int
+    removed: int
+
+
+def lower_case_words(texts: Iterable[str]) -> frozenset[str]:
+    """Every word the documents write in lower case somewhere: ordinary words, not names."""
+    return frozenset(w for text in texts for w in _WORD.findall(text) if w.islower())
+
+
+def _names(sentence: str, ordinary: frozenset[str], allowed: frozenset[str]) -> list[str]:
+    text = _CITATION.sub(" ", sentence)
+    names = [m.group(0).rstrip(".,;:") for m in _CONTACTS.finditer(text)]
+    text = _CONTACTS.sub(" ", text)
+    for run in _CAPITALISED_RUN.finditer(text):
+        words = [w for w in _WORD.findall(run.group(0)) if w not in allowed and w.lower() != "i"]
+        if len(words) > 1:
+            names.append(run.group(0))
+    for word in _WORD.findall(text):
+        if word[0].isupper() and word not in allowed and word.lower() not in ordinary:
+            names.append(word)
+    return names
+
+
+def _holds(haystacks: Sequence[str], name: str) -> bool:
+    wanted = " ".join(name.casefold().split())
+    return any(wanted in " ".join(h.casefold().split()) for h in haystacks)
+
+
+def check_summary(
+    reply: str,
+    suggestions: Sequence[str],
+    question: str,
+    ordinary: frozenset[str],
+    allowed: frozenset[str] = frozenset(),
+) -> CheckedSummary:
+    """The sentences of `reply` that cite existing suggestions and name only what those hold."""
+    text = " ".join(_MARKERS.sub(" ", reply).split())
+    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    kept: list[str] = []
+    for sentence in sentences:
+        cited = {int(n) for n in _CITATION.findall(sentence)}
+        if not cited or not cited <= set(range(1, len(suggestions) + 1)) or len(kept) == MAX_SENTENCES:
+            continue
+        holding = [suggestions[n - 1] for n in sorted(cited)] + [question]
+        if any(_TO_A_MODEL.search(t) for t in [sentence, *holding[:-1]]):
+            continue
+        if all(_holds(holding, name) for name in _names(sentence, ordinary, allowed)):
+            kept.append(sentence.strip())
+    return CheckedSummary(" ".join(kept), len(kept), len(sentences) - len(kept))
