@@ -72,11 +72,15 @@ class LanguageModel:
             )
         return self._client
 
-    def complete(self, messages: Sequence[Message], max_tokens: int) -> str:
-        """The model's reply to `messages`, whole."""
+    def complete(self, messages: Sequence[Message], max_tokens: int, timeout: float | None = None) -> str:
+        """The model's reply to `messages`, whole, within `timeout` (default: the model's own)."""
         with _translated_errors(self.timeout):
             reply = self.client.chat.completions.create(
-                model=self.model, messages=list(messages), max_tokens=max_tokens, temperature=0
+                model=self.model,
+                messages=list(messages),
+                max_tokens=max_tokens,
+                temperature=0,
+                timeout=min(timeout or self.timeout, self.timeout),
             )
             choices = getattr(reply, "choices", None)
             content = choices[0].message.content if choices else None

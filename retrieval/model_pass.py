@@ -1,30 +1,37 @@
-"""What the optional language model adds to an answer, never taking anything away from it.
+"""What the optional language model adds to an ordinary answer, never adding a provision to it.
 
-The summary: two to four sentences above the tiered list, each citing suggestions by number,
-checked against the quotes (`summary_check`) before anyone sees them. The model sees the
-staff member's words redacted and the documents' words as quoted data only. A safeguarding
-answer never goes to the model: its route stands as the triage wrote it. When the model is
-slow, failing or says nothing that survives the check, the answer is the extractive one with
-a short note saying so.
+- **Reranking** (before the answer is composed): the model is shown the suggestions chosen, with
+  their tier and place, and names those that help, most helpful first; the others are dropped
+  and the rest reordered within their tiers. It cannot add one: a number not listed is ignored.
+- **Summary** (after): two to four sentences above the tiered list, each citing suggestions by
+  number, checked against the quotes (`summary_check`) before anyone sees them.
+
+The model sees the staff member's words redacted and the documents' words as quoted data only.
+A safeguarding answer never comes here: its route stands as the triage wrote it. All the calls
+for one answer share one timeout; when the model is slow, failing, or says nothing usable, the
+answer is the extractive one with a short note saying so.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING
 
 from provision_assistant.ingest.privacy import redact
 from provision_assistant.retrieval.answer_model import Answer, Summary
+from provision_assistant.retrieval.candidate import shown_order
 from provision_assistant.retrieval.language_model import LanguageModel, LanguageModelError
 from provision_assistant.retrieval.model_prompts import (
     ModelPrompts,
     Shown,
     load_model_prompts,
-    summary_messages,
+    messages,
     with_summary,
 )
+from provision_assistant.retrieval.select import Pick, Selection
 from provision_assistant.retrieval.summary_check import check_summary, lower_case_words
 
 if TYPE_CHECKING:
@@ -32,16 +39,7 @@ if TYPE_CHECKING:
     from provision_assistant.retrieval.templates import AnswerTemplates
 
 log = logging.getLogger(__name__)
-
-
-def make_summariser(
-    settings: Settings, templates: AnswerTemplates, document_texts: Iterable[str]
-) -> Summariser | None:
-    """The summariser when a model is configured and `summary` is among its uses; else None."""
-    model = LanguageModel.from_settings(settings)
-    if model is None or "summary" not in settings.llm_uses:
-        return None
-    return Summariser(model, load_model_prompts(settings.prompts_dir), templates, document_texts)
+_NUMBER = re.compile(r"\d{1,3}")
 
 
 def model_status(settings: Settings) -> dict:
@@ -51,8 +49,41 @@ def model_status(settings: Settings) -> dict:
     return {"in_use": True, "model": settings.llm_model, "uses": list(settings.llm_uses)}
 
 
-class Summariser:
-    """Adds the checked summary to an ordinary answer, or the note that the model could not."""
+def make_model_pass(
+    settings: Settings, templates: AnswerTemplates, document_texts: Iterable[str]
+) -> ModelPass | None:
+    """The model's pass when one is configured for reranking or a summary; else None."""
+    model = LanguageModel.from_settings(settings)
+    uses = set(settings.llm_uses) & {"rerank", "summary"}
+    if model is None or not uses:
+        return None
+    return ModelPass(model, load_model_prompts(settings.prompts_dir), templates, document_texts, uses)
+
+
+def in_order(selection: Selection) -> list[tuple[str, Pick]]:
+    """The suggestions as the answer numbers them: tier by tier, in display order."""
+    return [(tier, pick) for tier in shown_order(selection.lead) for pick in selection.picks.get(tier, [])]
+
+
+def ranked_numbers(reply: str, count: int) -> list[int]:
+    """The suggestion numbers a ranking names, in its order, each once; any other number is ignored."""
+    return list(dict.fromkeys(n for n in map(int, _NUMBER.findall(reply)) if 1 <= n <= count))
+
+
+def reranked(selection: Selection, numbers: list[int]) -> Selection:
+    """Only the suggestions `numbers` names, in that order within each tier; nothing added."""
+    numbered = in_order(selection)
+    picks: dict[str, list[Pick]] = {tier: [] for tier in selection.picks}
+    for n in numbers:
+        tier, pick = numbered[n - 1]
+        picks[tier].append(pick)
+    return Selection(
+        selection.question, selection.phase, picks, selection.sources, selection.council, selection.lead
+    )
+
+
+class ModelPass:
+    """Reranks the suggestions of an ordinary answer and adds the checked summary."""
 
     def __init__(
         self,
@@ -60,44 +91,74 @@ class Summariser:
         prompts: ModelPrompts,
         templates: AnswerTemplates,
         document_texts: Iterable[str],
+        uses: Collection[str],
     ) -> None:
         texts = list(document_texts)
         if not texts:
-            raise ValueError("the summariser needs the documents' words to tell names from ordinary words")
-        self.model, self.prompts, self.templates = model, prompts, templates
+            raise ValueError("the model pass needs the documents' words to tell names from ordinary words")
+        if not set(uses) <= {"rerank", "summary"}:
+            raise ValueError(f"unknown uses: {sorted(set(uses) - {'rerank', 'summary'})}")
+        self.model, self.prompts, self.templates, self.uses = model, prompts, templates, frozenset(uses)
         self._ordinary = lower_case_words(texts)
         # Before anything leaves the machine, a capitalised word stays only if the documents also
         # write it in lower case (acronyms are never taken for names): their case studies name
         # people too, so being a word of the documents is not enough, as it is for feedback.
         self._known = self._ordinary | {w.casefold() for w in prompts.allowed_words}
 
-    def __call__(self, answer: Answer) -> Answer:
-        if answer.status != "answered" or not answer.suggestions:
+    def answer(self, selection: Selection, compose: Callable[[Selection], Answer]) -> Answer:
+        """The composed answer, reranked and summarised where the model manages to."""
+        question = redact(selection.question, self._known)
+        deadline = time.monotonic() + self.model.timeout
+        note = None
+        if "rerank" in self.uses and len(in_order(selection)) > 1:
+            try:
+                selection = self._rerank(question, selection, deadline)
+            except LanguageModelError as exc:
+                note = exc.reason
+        answer = compose(selection)
+        if "summary" in self.uses and note is None and answer.suggestions:
+            try:
+                return self._summarise(question, answer, deadline)
+            except LanguageModelError as exc:
+                note = exc.reason
+        if note is None:
             return answer
-        question = redact(answer.question, self._known)
-        shown = [Shown(n, s.tier, s.citation, s.text) for n, s in enumerate(answer.suggestions, start=1)]
+        shown = self.templates.model_fell_back.format(reason=note)
+        return answer.model_copy(update={"model_note": shown, "answer": with_summary(answer.answer, shown)})
+
+    def _ask(self, prompt_name: str, question: str, shown: list[Shown], deadline: float) -> str:
+        prompt = getattr(self.prompts, prompt_name)
+        left = deadline - time.monotonic()
+        if left <= 0.05:
+            raise LanguageModelError(f"it did not answer within {self.model.timeout:g} s")
         started = time.perf_counter()
-        try:
-            reply = self.model.complete(
-                summary_messages(question, shown, self.prompts), self.prompts.summary.max_tokens
-            )
-        except LanguageModelError as exc:
-            return self._fell_back(answer, exc.reason)
+        reply = self.model.complete(messages(prompt, question, shown, self.prompts), prompt.max_tokens, left)
+        log.info("language model %s: %.0f ms", prompt_name, (time.perf_counter() - started) * 1000)
+        return reply
+
+    def _rerank(self, question: str, selection: Selection, deadline: float) -> Selection:
+        numbered = in_order(selection)
+        shown = [Shown(n, tier, _place(pick), pick.text) for n, (tier, pick) in enumerate(numbered, start=1)]
+        numbers = ranked_numbers(self._ask("rerank", question, shown, deadline), len(numbered))
+        if not numbers:
+            raise LanguageModelError(self.prompts.nothing_ranked)
+        log.info("rerank: %d of %d suggestions kept", len(numbers), len(numbered))
+        return reranked(selection, numbers)
+
+    def _summarise(self, question: str, answer: Answer, deadline: float) -> Answer:
+        shown = [Shown(n, s.tier, s.citation, s.text) for n, s in enumerate(answer.suggestions, start=1)]
+        reply = self._ask("summary", question, shown, deadline)
         checked = check_summary(
             reply, [s.text for s in shown], question, self._ordinary, self.prompts.allowed_words
         )
-        log.info(
-            "summary: %d sentence(s) kept, %d removed, %.0f ms",
-            checked.kept,
-            checked.removed,
-            (time.perf_counter() - started) * 1000,
-        )
+        log.info("summary: %d sentence(s) kept, %d removed", checked.kept, checked.removed)
         if not checked.kept:
-            return self._fell_back(answer, self.prompts.nothing_kept)
+            raise LanguageModelError(self.prompts.nothing_kept)
         summary = Summary(text=checked.text, removed=checked.removed, model=self.model.model)
         markdown = with_summary(answer.answer, self.templates.summary_block.format(text=checked.text))
         return answer.model_copy(update={"summary": summary, "answer": markdown})
 
-    def _fell_back(self, answer: Answer, reason: str) -> Answer:
-        note = self.templates.model_fell_back.format(reason=reason)
-        return answer.model_copy(update={"model_note": note, "answer": with_summary(answer.answer, note)})
+
+def _place(pick: Pick) -> str:
+    meta = pick.shown.metadata
+    return meta.get("section") or meta.get("title", "")

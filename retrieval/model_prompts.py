@@ -14,7 +14,9 @@ from provision_assistant.retrieval.language_model import Message
 from provision_assistant.retrieval.templates import check_placeholders
 
 
-class SummaryPrompt(BaseModel):
+class ModelPrompt(BaseModel):
+    """One use of the model: its system message, the user message, and how a suggestion is listed."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     max_tokens: int = Field(220, ge=16, le=2000)
@@ -23,7 +25,7 @@ class SummaryPrompt(BaseModel):
     suggestion: str
 
     @model_validator(mode="after")
-    def _placeholders(self) -> SummaryPrompt:
+    def _placeholders(self) -> ModelPrompt:
         check_placeholders(
             self,
             {
@@ -40,8 +42,10 @@ class ModelPrompts(BaseModel):
 
     quote_open: str = Field(min_length=3)
     quote_close: str = Field(min_length=3)
-    summary: SummaryPrompt
+    summary: ModelPrompt
+    rerank: ModelPrompt
     nothing_kept: str
+    nothing_ranked: str
     allowed_words: frozenset[str] = frozenset()
 
 
@@ -69,9 +73,11 @@ def quoted(text: str, prompts: ModelPrompts) -> str:
     return f"{prompts.quote_open}\n{text.strip()}\n{prompts.quote_close}"
 
 
-def summary_messages(question: str, shown: Sequence[Shown], prompts: ModelPrompts) -> list[Message]:
-    """The chat messages asking for the summary of these suggestions (question already redacted)."""
-    p = prompts.summary
+def messages(
+    prompt: ModelPrompt, question: str, shown: Sequence[Shown], prompts: ModelPrompts
+) -> list[Message]:
+    """The chat messages asking `prompt` of these suggestions (the question already redacted)."""
+    p = prompt
     listed = "\n\n".join(
         p.suggestion.format(
             n=s.n, tier=s.tier.capitalize(), citation=s.citation, quoted=quoted(s.text, prompts)

@@ -35,7 +35,7 @@ from provision_assistant.retrieval.judged_select import select_judged
 from provision_assistant.retrieval.keyword import KeywordRetriever
 from provision_assistant.retrieval.library import Library
 from provision_assistant.retrieval.lookup import lead_with, listing
-from provision_assistant.retrieval.model_pass import make_summariser
+from provision_assistant.retrieval.model_pass import make_model_pass
 from provision_assistant.retrieval.phase import PHASES, question_phase
 from provision_assistant.retrieval.query_vectors import QueryVectors
 from provision_assistant.retrieval.relevance import Relevance
@@ -189,7 +189,7 @@ class AnswerService:
         # costs one search, not two.
         self._services = functools.lru_cache(maxsize=_SERVICES_REMEMBERED)(self._search_services)
         # The optional language model (issue 14): None unless configured and asked for.
-        self.summariser = make_summariser(settings, self.templates, [u.text for u in self.units])
+        self.model_pass = make_model_pass(settings, self.templates, [u.text for u in self.units])
         for category in self.safeguarding.categories:
             for phase in (None, *PHASES):
                 self._services(category, phase, settings.council or None)
@@ -247,9 +247,15 @@ class AnswerService:
         inputs = {"question": text, "phase": phase or question_phase(text), "council": council or None}
         selection = self.search.invoke(inputs)
         if concern is None:
-            answer = Answer.model_validate(compose(selection, self.templates))
-            return self.summariser(answer) if self.summariser else answer
+            return (
+                self.model_pass.answer(selection, self._composed)
+                if self.model_pass
+                else self._composed(selection)
+            )
         return Answer.model_validate(self._safeguarding_answer(selection, concern, inputs))
+
+    def _composed(self, selection: Selection) -> Answer:
+        return Answer.model_validate(compose(selection, self.templates))
 
     def _search_services(self, category: str, phase: str | None, council: str | None) -> Selection:
         """The documents' services for a kind of harm (remembered as `_services`)."""
