@@ -35,11 +35,13 @@ class Asked:
     `thread`: the messages as typed since the last question that stood alone, this one excepted.
     Rewriting a follow-up can drop earlier words ("…came in with a black eye" + "at lunch?"), so
     the safeguarding triage reads these with it: a risk named earlier still leads the answer.
+    `message`: this one as typed (what a language model rewrites, when one is configured).
     """
 
     question: str
     follows: str | None = None
     thread: tuple[str, ...] = ()
+    message: str = ""
 
 
 def is_follow_up(message: str) -> bool:
@@ -69,8 +71,8 @@ def read_conversation(questions: Sequence[str]) -> Asked:
             continue
         if asked.question and is_follow_up(message):
             thread = (*asked.thread, typed)
-            asked = Asked(continued(asked.question, message), asked.question, thread)
+            asked = Asked(continued(asked.question, message), asked.question, thread, message)
         else:
-            asked = Asked(message)
+            asked = Asked(message, message=message)
         typed = message
     return asked

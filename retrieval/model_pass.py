@@ -1,5 +1,8 @@
 """What the optional language model adds to an ordinary answer, never adding a provision to it.
 
+- **Follow-ups** (before searching): a follow-up ("and what about at home?") is rewritten from
+  the conversation into a standalone question; the rule-based reading is used when the model's
+  is unusable. The safeguarding triage reads the messages as typed, never the rewriting.
 - **Reranking** (before the answer is composed): the model is shown the suggestions chosen, with
   their tier and place, and names those that help, most helpful first; the others are dropped
   and the rest reordered within their tiers. It cannot add one: a number not listed is ignored.
@@ -17,7 +20,8 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from provision_assistant.ingest.privacy import redact
@@ -27,12 +31,13 @@ from provision_assistant.retrieval.language_model import LanguageModel, Language
 from provision_assistant.retrieval.model_prompts import (
     ModelPrompts,
     Shown,
+    follow_up_messages,
     load_model_prompts,
     messages,
     with_summary,
 )
 from provision_assistant.retrieval.select import Pick, Selection
-from provision_assistant.retrieval.summary_check import check_summary, lower_case_words
+from provision_assistant.retrieval.summary_check import check_summary, checked_question, lower_case_words
 
 if TYPE_CHECKING:
     from provision_assistant.ingest.settings import Settings
@@ -54,10 +59,11 @@ def make_model_pass(
 ) -> ModelPass | None:
     """The model's pass when one is configured for reranking or a summary; else None."""
     model = LanguageModel.from_settings(settings)
-    uses = set(settings.llm_uses) & {"rerank", "summary"}
-    if model is None or not uses:
+    if model is None or not settings.llm_uses:
         return None
-    return ModelPass(model, load_model_prompts(settings.prompts_dir), templates, document_texts, uses)
+    return ModelPass(
+        model, load_model_prompts(settings.prompts_dir), templates, document_texts, set(settings.llm_uses)
+    )
 
 
 def in_order(selection: Selection) -> list[tuple[str, Pick]]:
@@ -82,8 +88,17 @@ def reranked(selection: Selection, numbers: list[int]) -> Selection:
     )
 
 
+@dataclass
+class Turn:
+    """One answer's use of the model: every call shares one deadline, and after a fault the
+    model is not asked again for this answer (`note` says why, for staff)."""
+
+    deadline: float
+    note: str | None = None
+
+
 class ModelPass:
-    """Reranks the suggestions of an ordinary answer and adds the checked summary."""
+    """Rewrites follow-ups, reranks the suggestions of an ordinary answer, adds the checked summary."""
 
     def __init__(
         self,
@@ -96,8 +111,9 @@ class ModelPass:
         texts = list(document_texts)
         if not texts:
             raise ValueError("the model pass needs the documents' words to tell names from ordinary words")
-        if not set(uses) <= {"rerank", "summary"}:
-            raise ValueError(f"unknown uses: {sorted(set(uses) - {'rerank', 'summary'})}")
+        known = {"follow_ups", "rerank", "summary"}
+        if not set(uses) <= known:
+            raise ValueError(f"unknown uses: {sorted(set(uses) - known)}")
         self.model, self.prompts, self.templates, self.uses = model, prompts, templates, frozenset(uses)
         self._ordinary = lower_case_words(texts)
         # Before anything leaves the machine, a capitalised word stays only if the documents also
@@ -105,49 +121,73 @@ class ModelPass:
         # people too, so being a word of the documents is not enough, as it is for feedback.
         self._known = self._ordinary | {w.casefold() for w in prompts.allowed_words}
 
-    def answer(self, selection: Selection, compose: Callable[[Selection], Answer]) -> Answer:
+    def start(self) -> Turn:
+        return Turn(time.monotonic() + self.model.timeout)
+
+    def standalone(
+        self, turn: Turn, earlier: Sequence[str], message: str, fallback: str, max_chars: int
+    ) -> str:
+        """`message`, a follow-up to the `earlier` messages, as a standalone question; `fallback`
+        (the rule-based reading) when the model's is unusable."""
+        if "follow_ups" not in self.uses or turn.note is not None:
+            return fallback
+        try:
+            sent = follow_up_messages(
+                [redact(m, self._known) for m in earlier], redact(message, self._known), self.prompts
+            )
+            reply = self._call("follow_up", sent, self.prompts.follow_up.max_tokens, turn)
+            question = checked_question(reply, max_chars)
+            if question is None:
+                raise LanguageModelError(self.prompts.bad_rewrite)
+        except LanguageModelError as exc:
+            turn.note = exc.reason
+            return fallback
+        return question
+
+    def answer(self, selection: Selection, compose: Callable[[Selection], Answer], turn: Turn) -> Answer:
         """The composed answer, reranked and summarised where the model manages to."""
         question = redact(selection.question, self._known)
-        deadline = time.monotonic() + self.model.timeout
-        note = None
-        if "rerank" in self.uses and len(in_order(selection)) > 1:
+        if "rerank" in self.uses and turn.note is None and len(in_order(selection)) > 1:
             try:
-                selection = self._rerank(question, selection, deadline)
+                selection = self._rerank(question, selection, turn)
             except LanguageModelError as exc:
-                note = exc.reason
+                turn.note = exc.reason
         answer = compose(selection)
-        if "summary" in self.uses and note is None and answer.suggestions:
+        if "summary" in self.uses and turn.note is None and answer.suggestions:
             try:
-                return self._summarise(question, answer, deadline)
+                return self._summarise(question, answer, turn)
             except LanguageModelError as exc:
-                note = exc.reason
-        if note is None:
+                turn.note = exc.reason
+        if turn.note is None:
             return answer
-        shown = self.templates.model_fell_back.format(reason=note)
+        shown = self.templates.model_fell_back.format(reason=turn.note)
         return answer.model_copy(update={"model_note": shown, "answer": with_summary(answer.answer, shown)})
 
-    def _ask(self, prompt_name: str, question: str, shown: list[Shown], deadline: float) -> str:
-        prompt = getattr(self.prompts, prompt_name)
-        left = deadline - time.monotonic()
+    def _call(self, use: str, sent: list, max_tokens: int, turn: Turn) -> str:
+        left = turn.deadline - time.monotonic()
         if left <= 0.05:
             raise LanguageModelError(f"it did not answer within {self.model.timeout:g} s")
         started = time.perf_counter()
-        reply = self.model.complete(messages(prompt, question, shown, self.prompts), prompt.max_tokens, left)
-        log.info("language model %s: %.0f ms", prompt_name, (time.perf_counter() - started) * 1000)
+        reply = self.model.complete(sent, max_tokens, left)
+        log.info("language model %s: %.0f ms", use, (time.perf_counter() - started) * 1000)
         return reply
 
-    def _rerank(self, question: str, selection: Selection, deadline: float) -> Selection:
+    def _ask(self, use: str, question: str, shown: list[Shown], turn: Turn) -> str:
+        prompt = getattr(self.prompts, use)
+        return self._call(use, messages(prompt, question, shown, self.prompts), prompt.max_tokens, turn)
+
+    def _rerank(self, question: str, selection: Selection, turn: Turn) -> Selection:
         numbered = in_order(selection)
         shown = [Shown(n, tier, _place(pick), pick.text) for n, (tier, pick) in enumerate(numbered, start=1)]
-        numbers = ranked_numbers(self._ask("rerank", question, shown, deadline), len(numbered))
+        numbers = ranked_numbers(self._ask("rerank", question, shown, turn), len(numbered))
         if not numbers:
             raise LanguageModelError(self.prompts.nothing_ranked)
         log.info("rerank: %d of %d suggestions kept", len(numbers), len(numbered))
         return reranked(selection, numbers)
 
-    def _summarise(self, question: str, answer: Answer, deadline: float) -> Answer:
+    def _summarise(self, question: str, answer: Answer, turn: Turn) -> Answer:
         shown = [Shown(n, s.tier, s.citation, s.text) for n, s in enumerate(answer.suggestions, start=1)]
-        reply = self._ask("summary", question, shown, deadline)
+        reply = self._ask("summary", question, shown, turn)
         checked = check_summary(
             reply, [s.text for s in shown], question, self._ordinary, self.prompts.allowed_words
         )

@@ -37,6 +37,19 @@ class ModelPrompt(BaseModel):
         return self
 
 
+class FollowUpPrompt(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_tokens: int = Field(80, ge=16, le=500)
+    system: str = Field(min_length=20)
+    user: str
+
+    @model_validator(mode="after")
+    def _placeholders(self) -> FollowUpPrompt:
+        check_placeholders(self, {"system": set(), "user": {"earlier", "message"}})
+        return self
+
+
 class ModelPrompts(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -44,8 +57,10 @@ class ModelPrompts(BaseModel):
     quote_close: str = Field(min_length=3)
     summary: ModelPrompt
     rerank: ModelPrompt
+    follow_up: FollowUpPrompt
     nothing_kept: str
     nothing_ranked: str
+    bad_rewrite: str
     allowed_words: frozenset[str] = frozenset()
 
 
@@ -87,6 +102,15 @@ def messages(
     return [
         {"role": "system", "content": p.system},
         {"role": "user", "content": p.user.format(question=question, suggestions=listed)},
+    ]
+
+
+def follow_up_messages(earlier: Sequence[str], message: str, prompts: ModelPrompts) -> list[Message]:
+    """The chat messages asking for a follow-up as a standalone question (all of it redacted)."""
+    p = prompts.follow_up
+    return [
+        {"role": "system", "content": p.system},
+        {"role": "user", "content": p.user.format(earlier="\n".join(earlier), message=message)},
     ]
 
 

@@ -223,6 +223,7 @@ class AnswerService:
         phase: str | None = None,
         council: str | None = None,
         earlier: Sequence[str] = (),
+        typed: str | None = None,
     ) -> Answer:
         """The tiered answer.
 
@@ -230,6 +231,8 @@ class AnswerService:
         local authority) overrides a council the question names and the setting.
         `earlier`: the messages a follow-up continues (`Asked.thread`); the safeguarding
         triage reads them with the question, so a risk of harm named earlier still leads.
+        `typed`: a follow-up as typed, `question` being its rule-based reading; a language
+        model configured for follow-ups rewrites it from `earlier` instead.
         """
         text = clean_question(question, self.settings.max_question_chars)
         heard = " ".join(" ".join([*earlier, text]).split())
@@ -244,15 +247,15 @@ class AnswerService:
         # One model call for the question as typed (triage) and as searched (with staff words).
         self._vectors.prime([heard, text, self.vocabulary.expand(text)])
         concern = self.triage(heard, self._vectors.embed_query(heard))
+        # The language model, if any, only after the triage and never for a safeguarding answer.
+        turn = self.model_pass.start() if self.model_pass and concern is None else None
+        if turn is not None and typed:
+            text = self.model_pass.standalone(turn, earlier, typed, text, self.settings.max_question_chars)
         inputs = {"question": text, "phase": phase or question_phase(text), "council": council or None}
         selection = self.search.invoke(inputs)
-        if concern is None:
-            return (
-                self.model_pass.answer(selection, self._composed)
-                if self.model_pass
-                else self._composed(selection)
-            )
-        return Answer.model_validate(self._safeguarding_answer(selection, concern, inputs))
+        if concern is not None:
+            return Answer.model_validate(self._safeguarding_answer(selection, concern, inputs))
+        return self.model_pass.answer(selection, self._composed, turn) if turn else self._composed(selection)
 
     def _composed(self, selection: Selection) -> Answer:
         return Answer.model_validate(compose(selection, self.templates))

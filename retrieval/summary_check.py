@@ -85,3 +85,23 @@ def check_summary(
         if all(_holds(holding, name) for name in _names(sentence, ordinary, allowed)):
             kept.append(sentence.strip())
     return CheckedSummary(" ".join(kept), len(kept), len(sentences) - len(kept))
+
+
+_LABEL = re.compile(r"^\s*(?:standalone question|question|rewritten)\s*:\s*", re.I)
+_ROLE = re.compile(r"(?:assistant|user|system)\s*:?", re.I)  # a chat template's role line
+
+
+def checked_question(reply: str, max_chars: int) -> str | None:
+    """A follow-up rewritten as a standalone question: its first line, without a label or quotes;
+    None when empty, longer than `max_chars`, or addressed to a model."""
+    lines = [
+        line.strip()
+        for line in _MARKERS.sub(" ", reply).splitlines()
+        if line.strip() and not _ROLE.fullmatch(line.strip())
+    ]
+    if not lines:
+        return None
+    question = " ".join(_LABEL.sub("", lines[0]).strip().strip("\"'“”‘’").split())
+    if len(question) < 3 or len(question) > max_chars or _TO_A_MODEL.search(question):
+        return None
+    return question

@@ -88,6 +88,7 @@ def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
                 phase=None if phase == ANY_PHASE else phase,
                 council=None if council in ("", NO_COUNCIL) else council,
                 earlier=asked.thread,
+                typed=asked.message if asked.follows else None,
             )
         except ProvisionsError as exc:  # a message staff can act on, never a traceback
             yield str(exc), None, gr.skip(), gr.skip()

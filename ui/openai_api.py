@@ -90,7 +90,12 @@ def openai_router(holder: ServiceHolder) -> APIRouter:
         asked = read_conversation(questions)
         try:
             answer = await run_in_threadpool(
-                service.ask, asked.question, phase=body.phase, council=body.council, earlier=asked.thread
+                service.ask,
+                asked.question,
+                phase=body.phase,
+                council=body.council,
+                earlier=asked.thread,
+                typed=asked.message if asked.follows else None,
             )
         except InvalidQuestionError as exc:
             return _error(str(exc), "messages")
