@@ -47,6 +47,9 @@ METRICS: dict[str, tuple[bool, str]] = {
     "false_refusal_rate": (False, "False refusals (in-scope answered 'not covered')"),
     "safeguarding_recall": (True, "Safeguarding routed"),
     "safeguarding_false_alarm_rate": (False, "Safeguarding false alarms"),
+    "summary_shown": (True, "Answers with a model's summary (of those answered)"),
+    "summary_removed_share": (False, "Summary sentences removed by the check"),
+    "model_fallback_rate": (False, "Answers where the model's part fell back (note)"),
     "latency_p50_ms": (False, "Latency p50 (ms)"),
     "latency_p95_ms": (False, "Latency p95 (ms)"),
     "latency_floor_p95_ms": (False, "Latency floor p95 (ms): one embedding, one search"),
@@ -183,11 +186,26 @@ def aggregate(
             sum(s.status == "safeguarding" for s in scores if s.expected_status != "safeguarding"),
             len(scores) - len(alarms),
         ),
+        **_model_figures(scores),
         "latency_p50_ms": _round(percentile(latencies, 0.50)),
         "latency_p95_ms": _round(p95),
         "latency_floor_p95_ms": _round(floor_p95),
         # A ratio to a floor timed in the same run holds on any machine; milliseconds do not.
         "latency_p95_ratio": round(p95 / floor_p95, 2) if p95 is not None and floor_p95 else None,
+    }
+
+
+def _model_figures(scores: Sequence[QuestionScore]) -> dict[str, float | None]:
+    """What a language model added (`--with-model`); None for a system that used none."""
+    if not any(s.summary_kept is not None or s.model_note for s in scores):
+        return dict.fromkeys(("summary_shown", "summary_removed_share", "model_fallback_rate"))
+    answered = [s for s in scores if s.status == "answered"]
+    kept = sum(s.summary_kept or 0 for s in scores)
+    removed = sum(s.summary_removed or 0 for s in scores)
+    return {
+        "summary_shown": _ratio(sum(s.summary_kept is not None for s in answered), len(answered)),
+        "summary_removed_share": _ratio(removed, kept + removed),
+        "model_fallback_rate": _ratio(sum(s.model_note for s in answered), len(answered)),
     }
 
 

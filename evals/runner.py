@@ -38,12 +38,12 @@ class System(Protocol):
 class ProjectSystem:
     """Provision Assistant itself, through the same `ask` the chat, API and command line use."""
 
-    name = "project"
     judges_suggestions = True
 
-    def __init__(self, service, floor: Callable[[str], object] | None = None) -> None:
+    def __init__(self, service, floor: Callable[[str], object] | None = None, name: str = "project") -> None:
         self._service = service
         self.floor = floor
+        self.name = name
 
     def answer(self, question: str) -> dict:
         try:

@@ -11,6 +11,7 @@ provision's quote, both normalised (see `evals.cases.normalise`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TypeVar
@@ -19,6 +20,7 @@ from provision_assistant.evals.cases import Case, normalise
 from provision_assistant.evals.qrels import graded_ndcg, grades_of, shown_texts
 
 SOURCE_BUDGET_CHARS = 10_000
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 T = TypeVar("T")
 
@@ -97,6 +99,10 @@ class QuestionScore:
     citations_total: int = 0
     citations_valid: int = 0
     error: str = ""
+    # with a language model (`--with-model`): the summary's sentences kept and removed, or the note
+    summary_kept: int | None = None
+    summary_removed: int | None = None
+    model_note: bool = False
     # with graded judgements (evals/qrels.py): each shown item's grade, None where nobody graded it
     shown_grades: list[str | None] | None = None
     graded_ndcg: float | None = None
@@ -152,6 +158,10 @@ def score_answer(
         source_matches=ranked_matches(budgeted([s.get("text", "") for s in sources]), keys),
         error=answer.get("error", ""),
     )
+    if summary := answer.get("summary"):
+        score.summary_kept = len([s for s in _SENTENCE_END.split(summary.get("text", "")) if s.strip()])
+        score.summary_removed = summary.get("removed", 0)
+    score.model_note = bool(answer.get("model_note"))
     if judges_suggestions:
         _score_suggestions(score, case, answer.get("suggestions", []), sources, lost_labels)
     if judged is not None:

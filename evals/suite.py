@@ -16,12 +16,13 @@ from provision_assistant.evals.cases import EvalDataError
 from provision_assistant.evals.gates import GateResult, check_gates, gates_failed, load_gates, regressions
 from provision_assistant.evals.report import deepeval_rows, jsonl, ragas_rows, render_html
 from provision_assistant.evals.runner import EvalRun, ProjectSystem, System
-from provision_assistant.ingest.settings import Settings
+from provision_assistant.ingest.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
 log = logging.getLogger(__name__)
+MODEL_SYSTEM = "project+model"  # the project with the configured language model (`--with-model`)
 
 # The cases, gates and reference runs travel with the package (package data), so an installed
 # `provisions eval` measures the same sets as a checkout.
@@ -47,15 +48,27 @@ GOLD_SETS: dict[str, tuple[Path, Path, Path]] = {
 }
 
 
-def build_systems(settings: Settings, embeddings: Embeddings, *, baselines: bool = True) -> list[System]:
-    """The project on the served index (with its latency floor), and the two baselines over the raw corpus."""
+def build_systems(
+    settings: Settings, embeddings: Embeddings, *, baselines: bool = True, with_model: bool = False
+) -> list[System]:
+    """The project on the served index (with its latency floor) as it answers without a language
+    model, the same with the configured model (`with_model`), and the two baselines over the raw corpus."""
     from provision_assistant.evals.baselines import BM25Baseline, TutorialBaseline, tutorial_chunks
     from provision_assistant.evals.bench_latency import search_floor
     from provision_assistant.ingest.store import ephemeral_client
     from provision_assistant.retrieval.service import AnswerService
 
-    service = AnswerService.from_settings(settings, embeddings)
+    if with_model and not settings.language_model_configured:
+        raise SettingsError(
+            "--with-model needs a language model: set PROVISIONS_LLM_BASE_URL and PROVISIONS_LLM_MODEL"
+        )
+    # The figures, gates and references are the extractive answer's, whatever the environment sets.
+    extractive = settings.model_copy(update={"llm_base_url": ""})
+    service = AnswerService.from_settings(extractive, embeddings)
     systems: list[System] = [ProjectSystem(service, floor=search_floor(settings, embeddings))]
+    if with_model:
+        modelled = AnswerService.from_settings(settings, embeddings)
+        systems.append(ProjectSystem(modelled, floor=search_floor(settings, embeddings), name=MODEL_SYSTEM))
     if baselines:
         chunks = tutorial_chunks(settings.corpus_dir, max_bytes=settings.max_file_bytes)
         systems.append(TutorialBaseline(chunks, embeddings, ephemeral_client()))

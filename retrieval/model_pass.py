@@ -36,8 +36,14 @@ from provision_assistant.retrieval.model_prompts import (
     messages,
     with_summary,
 )
+from provision_assistant.retrieval.relevance_examples import load_relevance_examples
 from provision_assistant.retrieval.select import Pick, Selection
-from provision_assistant.retrieval.summary_check import check_summary, checked_question, lower_case_words
+from provision_assistant.retrieval.summary_check import (
+    capitalised_words,
+    check_summary,
+    checked_question,
+    lower_case_words,
+)
 
 if TYPE_CHECKING:
     from provision_assistant.ingest.settings import Settings
@@ -61,8 +67,16 @@ def make_model_pass(
     model = LanguageModel.from_settings(settings)
     if model is None or not settings.llm_uses:
         return None
+    # Staff's own questions hold the everyday words ("start", "speak") a council's few documents
+    # may never write, so that a summary's ordinary words are not taken for names.
+    staff = [q.q for q in load_relevance_examples(settings.relevance_examples_path).questions]
     return ModelPass(
-        model, load_model_prompts(settings.prompts_dir), templates, document_texts, set(settings.llm_uses)
+        model,
+        load_model_prompts(settings.prompts_dir),
+        templates,
+        document_texts,
+        set(settings.llm_uses),
+        staff,
     )
 
 
@@ -107,6 +121,7 @@ class ModelPass:
         templates: AnswerTemplates,
         document_texts: Iterable[str],
         uses: Collection[str],
+        everyday_texts: Iterable[str] = (),
     ) -> None:
         texts = list(document_texts)
         if not texts:
@@ -115,7 +130,9 @@ class ModelPass:
         if not set(uses) <= known:
             raise ValueError(f"unknown uses: {sorted(set(uses) - known)}")
         self.model, self.prompts, self.templates, self.uses = model, prompts, templates, frozenset(uses)
-        self._ordinary = lower_case_words(texts)
+        # A word the documents write only capitalised is a name even where staff type it in lower case.
+        names = {w.casefold() for w in capitalised_words(texts)} - lower_case_words(texts)
+        self._ordinary = lower_case_words(texts) | (lower_case_words(everyday_texts) - names)
         # Before anything leaves the machine, a capitalised word stays only if the documents also
         # write it in lower case (acronyms are never taken for names): their case studies name
         # people too, so being a word of the documents is not enough, as it is for feedback.

@@ -45,6 +45,10 @@ def lower_case_words(texts: Iterable[str]) -> frozenset[str]:
     return frozenset(w for text in texts for w in _WORD.findall(text) if w.islower())
 
 
+def capitalised_words(texts: Iterable[str]) -> frozenset[str]:
+    return frozenset(w for text in texts for w in _WORD.findall(text) if w[0].isupper())
+
+
 def _names(sentence: str, ordinary: frozenset[str], allowed: frozenset[str]) -> list[str]:
     text = _CITATION.sub(" ", sentence)
     names = [m.group(0).rstrip(".,;:") for m in _CONTACTS.finditer(text)]

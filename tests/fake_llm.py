@@ -34,11 +34,17 @@ class FakeModel:
 
     replies: deque[Reply] = field(default_factory=deque)
     requests: list[dict] = field(default_factory=list)
+    # A reply by what is asked: the first key found in the system message chooses (else the script).
+    by_system: dict[str, Reply] = field(default_factory=dict)
 
     def script(self, *replies: Reply | str) -> None:
         self.replies = deque(r if isinstance(r, Reply) else Reply(r) for r in replies)
+        self.by_system = {}
 
-    def next(self) -> Reply:
+    def next(self, system: str = "") -> Reply:
+        for key, reply in self.by_system.items():
+            if key in system:
+                return reply
         return self.replies.popleft() if len(self.replies) > 1 else self.replies[0]
 
     def app(self) -> FastAPI:
@@ -48,7 +54,8 @@ class FakeModel:
         async def completions(request: Request):
             body = await request.json()
             self.requests.append(body)
-            reply = self.next()
+            system = next((m["content"] for m in body["messages"] if m["role"] == "system"), "")
+            reply = self.next(system)
             await asyncio.sleep(reply.delay)
             if reply.status != 200:
                 error = {"error": {"message": "scripted", "type": "scripted", "code": reply.status}}

@@ -11,6 +11,7 @@ import pytest
 from provision_assistant.ingest.settings import LANGUAGE_MODEL_USES, get_settings
 from provision_assistant.retrieval.language_model import LanguageModel, LanguageModelError
 from tests.fake_llm import FakeModel, FakeModelServer, Reply
+from tests.test_eval_suite import small_eval  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.integration
 HELLO = [{"role": "user", "content": "hello"}]
@@ -221,3 +222,31 @@ def test_a_follow_up_to_a_disclosure_is_routed_without_the_model(with_model):
         "what about at lunch?", earlier=[DISCLOSURE], typed="what about at lunch?"
     )
     assert answer.status == "safeguarding" and len(script.requests) == asked
+
+
+def test_the_eval_reports_the_project_with_and_without_the_model(fake, small_eval, tmp_path, capsys):  # noqa: F811
+    import json
+
+    from provision_assistant.ui.cli import main
+
+    script, url = fake
+    settings, cases = small_eval
+    script.script("Nothing usable.")
+    script.by_system = {
+        "numbers only": Reply("1, 2, 3"),
+        "two to four short sentences": Reply("Start here [1]."),
+    }
+    modelled = settings.model_copy(
+        update={"llm_base_url": url, "llm_model": "fake", "llm_timeout_seconds": 2.0}
+    )
+    out = tmp_path / "run"
+    argv = ["eval", "--cases", str(cases), "--out", str(out), "--no-baselines", "--with-model"]
+    assert main(argv, settings=modelled) == 0
+    run = json.loads((out / "run.json").read_text("utf-8"))
+    assert set(run["systems"]) == {"project", "project+model"}
+    with_model, without = (run["systems"][s]["aggregates"] for s in ("project+model", "project"))
+    assert with_model["summary_shown"] == 1.0 and with_model["summary_removed_share"] == 0.0
+    assert without["summary_shown"] is None and without["model_fallback_rate"] is None
+    assert "Answers with a model's summary" in capsys.readouterr().out
+    assert main(argv, settings=settings) == 1
+    assert "--with-model needs a language model" in capsys.readouterr().err

@@ -76,6 +76,11 @@ def _parser() -> argparse.ArgumentParser:
     add_reference_arguments(ev)
     ev.add_argument("--no-baselines", action="store_true", help="run the project only (faster)")
     ev.add_argument(
+        "--with-model",
+        action="store_true",
+        help="also run the project with the language model PROVISIONS_LLM_* configures, reported beside it",
+    )
+    ev.add_argument(
         "--check-cases", action="store_true", help="only check that every quote is in its document"
     )
     return parser

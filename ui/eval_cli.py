@@ -71,7 +71,9 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{len(cases)} case(s); every quote is in its document.")
         return EXIT_OK
 
-    systems = build_systems(settings, make_embeddings(settings), baselines=not args.no_baselines)
+    systems = build_systems(
+        settings, make_embeddings(settings), baselines=not args.no_baselines, with_model=args.with_model
+    )
     lost = lost_in_cases(cases, settings.corpus_dir)
     run = run_eval(cases, systems, [_shown(p) for p in case_paths], load_qrels(case_paths), lost)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
