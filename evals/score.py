@@ -11,16 +11,15 @@ provision's quote, both normalised (see `evals.cases.normalise`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TypeVar
 
 from provision_assistant.evals.cases import Case, normalise
 from provision_assistant.evals.qrels import graded_ndcg, grades_of, shown_texts
+from provision_assistant.retrieval.summary_check import sentences
 
 SOURCE_BUDGET_CHARS = 10_000
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 T = TypeVar("T")
 
@@ -159,7 +158,7 @@ def score_answer(
         error=answer.get("error", ""),
     )
     if summary := answer.get("summary"):
-        score.summary_kept = len([s for s in _SENTENCE_END.split(summary.get("text", "")) if s.strip()])
+        score.summary_kept = len(sentences(summary.get("text", "")))
         score.summary_removed = summary.get("removed", 0)
     score.model_note = bool(answer.get("model_note"))
     if judges_suggestions:

@@ -1,6 +1,7 @@
 """Check a language model's summary against the suggestions it was given. Pure.
 
-A sentence stays only if it cites suggestions that exist ([2], [1][3]) and every name in it
+A sentence stays only if it says something (four words or more besides its citations), cites
+suggestions that exist ([2], [1][3]), and every name in it
 (a service, person, tool, website, email or phone number) stands in a suggestion it cites, in
 the question, or among the allowed words. A name is a word the documents never write in lower
 case ("Kooth", "CAMHS"), a run of capitalised words ("Early Help"), an address or a number to
@@ -17,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 MAX_SENTENCES = 4
+MIN_WORDS = 4  # besides its citations: "[1] Targeted." says nothing
 _CITATION = re.compile(r"\[(\d{1,3})\]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _MARKERS = re.compile(r"<\|[^|>]{0,40}\|>|</?s>|^\s*(?:assistant|answer|summary)\s*:\s*", re.I | re.M)
@@ -38,6 +40,10 @@ class CheckedSummary:
     text: str  # the sentences kept, joined
     kept: int
     removed: int
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
 def lower_case_words(texts: Iterable[str]) -> frozenset[str]:
@@ -77,18 +83,20 @@ def check_summary(
 ) -> CheckedSummary:
     """The sentences of `reply` that cite existing suggestions and name only what those hold."""
     text = " ".join(_MARKERS.sub(" ", reply).split())
-    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    said = sentences(text)
     kept: list[str] = []
-    for sentence in sentences:
+    for sentence in said:
         cited = {int(n) for n in _CITATION.findall(sentence)}
         if not cited or not cited <= set(range(1, len(suggestions) + 1)) or len(kept) == MAX_SENTENCES:
+            continue
+        if len(_WORD.findall(_CITATION.sub(" ", sentence))) < MIN_WORDS:
             continue
         holding = [suggestions[n - 1] for n in sorted(cited)] + [question]
         if any(_TO_A_MODEL.search(t) for t in [sentence, *holding[:-1]]):
             continue
         if all(_holds(holding, name) for name in _names(sentence, ordinary, allowed)):
             kept.append(sentence.strip())
-    return CheckedSummary(" ".join(kept), len(kept), len(sentences) - len(kept))
+    return CheckedSummary(" ".join(kept), len(kept), len(said) - len(kept))
 
 
 _LABEL = re.compile(r"^\s*(?:standalone question|question|rewritten)\s*:\s*", re.I)

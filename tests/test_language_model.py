@@ -203,7 +203,11 @@ def test_a_follow_up_is_rewritten_by_the_model_and_the_rule_based_reading_is_the
     script, with_model_service = with_model
     first = "Year 8 pupil Jamie anxious about the canteen"
     rule_based = "Year 8 pupil Jamie anxious at home"
-    script.script("Year 8 pupil anxious at home: how can school help the family?", KEEP_ALL, "Ask [1].")
+    script.script(
+        "Year 8 pupil anxious at home: how can school help the family?",
+        KEEP_ALL,
+        "Ask the school about the first suggestion [1].",
+    )
     answer = with_model_service.ask(rule_based, earlier=[first], typed="and what about at home?")
     assert answer.question == "Year 8 pupil anxious at home: how can school help the family?"
     sent = script.requests[-3]["messages"][1]["content"]
@@ -234,7 +238,7 @@ def test_the_eval_reports_the_project_with_and_without_the_model(fake, small_eva
     script.script("Nothing usable.")
     script.by_system = {
         "numbers only": Reply("1, 2, 3"),
-        "two to four short sentences": Reply("Start here [1]."),
+        "two to four short sentences": Reply("Start with the first suggestion here [1]."),
     }
     modelled = settings.model_copy(
         update={"llm_base_url": url, "llm_model": "fake", "llm_timeout_seconds": 2.0}
