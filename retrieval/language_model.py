@@ -88,11 +88,19 @@ class LanguageModel:
                 raise LanguageModelError("its reply could not be read")
             return content
 
-    def stream(self, messages: Sequence[Message], max_tokens: int) -> Iterator[str]:
-        """The model's reply to `messages`, piece by piece as it writes it."""
+    def stream(
+        self, messages: Sequence[Message], max_tokens: int, timeout: float | None = None
+    ) -> Iterator[str]:
+        """The model's reply to `messages`, piece by piece as it writes it (`timeout`: for the
+        reply to start and between pieces; the caller keeps any overall deadline)."""
         with _translated_errors(self.timeout):
             chunks = self.client.chat.completions.create(
-                model=self.model, messages=list(messages), max_tokens=max_tokens, temperature=0, stream=True
+                model=self.model,
+                messages=list(messages),
+                max_tokens=max_tokens,
+                temperature=0,
+                stream=True,
+                timeout=min(timeout or self.timeout, self.timeout),
             )
             for chunk in chunks:
                 choices = getattr(chunk, "choices", None)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -39,10 +39,14 @@ from provision_assistant.retrieval.model_prompts import (
 from provision_assistant.retrieval.relevance_examples import load_relevance_examples
 from provision_assistant.retrieval.select import Pick, Selection
 from provision_assistant.retrieval.summary_check import (
+    MAX_SENTENCES,
     capitalised_words,
-    check_summary,
     checked_question,
+    cleaned,
+    complete_sentences,
     lower_case_words,
+    sentence_stands,
+    sentences,
 )
 
 if TYPE_CHECKING:
@@ -163,22 +167,51 @@ class ModelPass:
 
     def answer(self, selection: Selection, compose: Callable[[Selection], Answer], turn: Turn) -> Answer:
         """The composed answer, reranked and summarised where the model manages to."""
+        *_, final = self.answer_stream(selection, compose, turn)
+        return final
+
+    def answer_stream(
+        self, selection: Selection, compose: Callable[[Selection], Answer], turn: Turn
+    ) -> Iterator[Answer | str]:
+        """The answer as it is made: first the composed answer (reranked, without a summary), then
+        each summary sentence as soon as the model has written it and it passed the check, then
+        the final answer (with the summary of those sentences, or the note)."""
         question = redact(selection.question, self._known)
         if "rerank" in self.uses and turn.note is None and len(in_order(selection)) > 1:
             try:
                 selection = self._rerank(question, selection, turn)
             except LanguageModelError as exc:
                 turn.note = exc.reason
-        answer = compose(selection)
-        if "summary" in self.uses and turn.note is None and answer.suggestions:
+        draft = compose(selection)
+        yield draft
+        if "summary" in self.uses and turn.note is None and draft.suggestions:
+            texts = [s.text for s in draft.suggestions]
+            kept, removed = [], 0
             try:
-                return self._summarise(question, answer, turn)
+                for sentence in self._summary_sentences(question, draft, turn):
+                    allowed = self.prompts.allowed_words
+                    if len(kept) < MAX_SENTENCES and sentence_stands(
+                        sentence, texts, question, self._ordinary, allowed
+                    ):
+                        kept.append(sentence)
+                        yield sentence
+                    else:
+                        removed += 1
             except LanguageModelError as exc:
-                turn.note = exc.reason
+                turn.note = exc.reason  # what was already shown stands: it passed the check
+            log.info("summary: %d sentence(s) kept, %d removed", len(kept), removed)
+            if kept:
+                text = " ".join(kept)
+                summary = Summary(text=text, removed=removed, model=self.model.model)
+                markdown = with_summary(draft.answer, self.templates.summary_block.format(text=text))
+                yield draft.model_copy(update={"summary": summary, "answer": markdown})
+                return
+            turn.note = turn.note or self.prompts.nothing_kept
         if turn.note is None:
-            return answer
+            yield draft
+            return
         shown = self.templates.model_fell_back.format(reason=turn.note)
-        return answer.model_copy(update={"model_note": shown, "answer": with_summary(answer.answer, shown)})
+        yield draft.model_copy(update={"model_note": shown, "answer": with_summary(draft.answer, shown)})
 
     def _call(self, use: str, sent: list, max_tokens: int, turn: Turn) -> str:
         left = turn.deadline - time.monotonic()
@@ -202,18 +235,22 @@ class ModelPass:
         log.info("rerank: %d of %d suggestions kept", len(numbers), len(numbered))
         return reranked(selection, numbers)
 
-    def _summarise(self, question: str, answer: Answer, turn: Turn) -> Answer:
+    def _summary_sentences(self, question: str, answer: Answer, turn: Turn) -> Iterator[str]:
+        """The summary's sentences as the model finishes each, within the answer's deadline."""
         shown = [Shown(n, s.tier, s.citation, s.text) for n, s in enumerate(answer.suggestions, start=1)]
-        reply = self._ask("summary", question, shown, turn)
-        checked = check_summary(
-            reply, [s.text for s in shown], question, self._ordinary, self.prompts.allowed_words
-        )
-        log.info("summary: %d sentence(s) kept, %d removed", checked.kept, checked.removed)
-        if not checked.kept:
-            raise LanguageModelError(self.prompts.nothing_kept)
-        summary = Summary(text=checked.text, removed=checked.removed, model=self.model.model)
-        markdown = with_summary(answer.answer, self.templates.summary_block.format(text=checked.text))
-        return answer.model_copy(update={"summary": summary, "answer": markdown})
+        prompt = self.prompts.summary
+        left = turn.deadline - time.monotonic()
+        if left <= 0.05:
+            raise LanguageModelError(f"it did not answer within {self.model.timeout:g} s")
+        written = ""
+        pieces = self.model.stream(messages(prompt, question, shown, self.prompts), prompt.max_tokens, left)
+        for piece in pieces:
+            if time.monotonic() > turn.deadline:
+                pieces.close()
+                raise LanguageModelError(f"it did not finish within {self.model.timeout:g} s")
+            done, written = complete_sentences(written + piece)
+            yield from done
+        yield from sentences(cleaned(written))
 
 
 def _place(pick: Pick) -> str:

@@ -1,7 +1,7 @@
 """The answer service: one question in, the typed answer (`Answer`) out, via a LangChain chain.
 
-The command line, the API, the chat and the eval suite all call `ask`, so they
-always give the same answer.
+The command line, the API, the chat and the eval suite all call `ask` (the streams
+`ask_stream`), so they always give the same answer.
 """
 
 from __future__ import annotations
@@ -9,14 +9,11 @@ from __future__ import annotations
 import functools
 import logging
 import unicodedata
-from collections.abc import Callable, Sequence
-from operator import itemgetter
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
 from provision_assistant.ingest.errors import IndexNotReadyError, InvalidQuestionError
 from provision_assistant.ingest.settings import Settings
@@ -31,14 +28,11 @@ from provision_assistant.ingest.store import (
 )
 from provision_assistant.retrieval.answer_model import Answer
 from provision_assistant.retrieval.compose import compose
-from provision_assistant.retrieval.judged_select import select_judged
 from provision_assistant.retrieval.keyword import KeywordRetriever
 from provision_assistant.retrieval.library import Library
-from provision_assistant.retrieval.lookup import lead_with, listing
 from provision_assistant.retrieval.model_pass import make_model_pass
 from provision_assistant.retrieval.phase import PHASES, question_phase
 from provision_assistant.retrieval.query_vectors import QueryVectors
-from provision_assistant.retrieval.relevance import Relevance
 from provision_assistant.retrieval.relevance_judge import make_judge
 from provision_assistant.retrieval.retriever import UnitRetriever
 from provision_assistant.retrieval.safeguarding import SafeguardingRules, load_rules
@@ -47,20 +41,18 @@ from provision_assistant.retrieval.safeguarding_answer import (
     contact_picks,
     leave_out_family,
 )
+from provision_assistant.retrieval.search_chain import build_search, to_candidates
 from provision_assistant.retrieval.select import (
-    Candidate,
     Selection,
     SelectionPolicy,
-    council_first,
     is_council,
-    select,
 )
 from provision_assistant.retrieval.templates import load_templates
 from provision_assistant.retrieval.threads import one_thread_beside_the_model
 from provision_assistant.retrieval.triage import Concern, Triage
 from provision_assistant.retrieval.triage_examples import CategoryModel, cached_vectors, load_examples
 from provision_assistant.retrieval.triage_model import load_or_train
-from provision_assistant.retrieval.vocabulary import Vocabulary, load_vocabulary
+from provision_assistant.retrieval.vocabulary import load_vocabulary
 
 if TYPE_CHECKING:
     import chromadb
@@ -83,47 +75,6 @@ def clean_question(question: str, max_chars: int) -> str:
     if len(text) > max_chars:
         raise InvalidQuestionError(f"the question is {len(text)} characters long; the limit is {max_chars}")
     return text
-
-
-def to_candidates(docs: list[Document], score_key: str = "score") -> list[Candidate]:
-    return [
-        Candidate(id=d.id, text=d.page_content, score=d.metadata.get(score_key, 0.0), metadata=d.metadata)
-        for d in docs
-    ]
-
-
-def build_search(
-    dense: BaseRetriever,
-    keyword: BaseRetriever,
-    library: Library,
-    vocabulary: Vocabulary,
-    policy: SelectionPolicy,
-    judge: Callable[[str], Relevance] | None = None,
-) -> Runnable:
-    """question → staff words expanded → dense and keyword search in parallel → the selection.
-
-    With a `judge` (question → probability on point per unit, and of any answer), it decides what is suggested
-    and whether anything answers; without one, the searches' own scores do (as before issue 12).
-    """
-
-    def choose(x: dict) -> Selection:
-        found = to_candidates(x["dense"]), to_candidates(x["keyword"], "keyword_score")
-        if judge is None:
-            chosen = select(x["question"], *found, library, policy, x["phase"], x["council"])
-        else:
-            relevance = judge(x["question"])
-            chosen = select_judged(
-                x["question"], *found, library, policy, relevance, x["phase"], x["council"]
-            )
-        chosen = council_first(chosen, policy.max_sources)
-        return lead_with(chosen, listing(x["question"], library.units.values()), library)
-
-    query = itemgetter("query")
-    return (
-        RunnablePassthrough.assign(query=lambda x: vocabulary.expand(x["question"]))
-        | RunnablePassthrough.assign(dense=query | dense, keyword=query | keyword)
-        | RunnableLambda(choose)
-    ).with_config(run_name="provision_search")
 
 
 def read_units(collection: chromadb.Collection) -> tuple[list[Document], np.ndarray]:
@@ -225,7 +176,23 @@ class AnswerService:
         earlier: Sequence[str] = (),
         typed: str | None = None,
     ) -> Answer:
-        """The tiered answer.
+        """The tiered answer: `ask_stream`'s last item."""
+        *_, answer = self.ask_stream(question, phase=phase, council=council, earlier=earlier, typed=typed)
+        return answer
+
+    def ask_stream(
+        self,
+        question: str,
+        *,
+        phase: str | None = None,
+        council: str | None = None,
+        earlier: Sequence[str] = (),
+        typed: str | None = None,
+    ) -> Iterator[Answer | str]:
+        """The tiered answer as it is made. Checks, triage and search happen now (a bad question
+        raises here); the iterator then gives the answer, or, where a language model writes a
+        summary, the answer without it, each summary sentence (str) as it passes the check, and
+        the final answer last.
 
         `phase` overrides the phase read from the question; `council` (the user's
         local authority) overrides a council the question names and the setting.
@@ -254,8 +221,10 @@ class AnswerService:
         inputs = {"question": text, "phase": phase or question_phase(text), "council": council or None}
         selection = self.search.invoke(inputs)
         if concern is not None:
-            return Answer.model_validate(self._safeguarding_answer(selection, concern, inputs))
-        return self.model_pass.answer(selection, self._composed, turn) if turn else self._composed(selection)
+            return iter([Answer.model_validate(self._safeguarding_answer(selection, concern, inputs))])
+        if turn is None:
+            return iter([self._composed(selection)])
+        return self.model_pass.answer_stream(selection, self._composed, turn)
 
     def _composed(self, selection: Selection) -> Answer:
         return Answer.model_validate(compose(selection, self.templates))

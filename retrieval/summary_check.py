@@ -82,21 +82,43 @@ def check_summary(
     allowed: frozenset[str] = frozenset(),
 ) -> CheckedSummary:
     """The sentences of `reply` that cite existing suggestions and name only what those hold."""
-    text = " ".join(_MARKERS.sub(" ", reply).split())
-    said = sentences(text)
+    said = sentences(cleaned(reply))
     kept: list[str] = []
     for sentence in said:
-        cited = {int(n) for n in _CITATION.findall(sentence)}
-        if not cited or not cited <= set(range(1, len(suggestions) + 1)) or len(kept) == MAX_SENTENCES:
-            continue
-        if len(_WORD.findall(_CITATION.sub(" ", sentence))) < MIN_WORDS:
-            continue
-        holding = [suggestions[n - 1] for n in sorted(cited)] + [question]
-        if any(_TO_A_MODEL.search(t) for t in [sentence, *holding[:-1]]):
-            continue
-        if all(_holds(holding, name) for name in _names(sentence, ordinary, allowed)):
-            kept.append(sentence.strip())
+        if len(kept) < MAX_SENTENCES and sentence_stands(sentence, suggestions, question, ordinary, allowed):
+            kept.append(sentence)
     return CheckedSummary(" ".join(kept), len(kept), len(said) - len(kept))
+
+
+def cleaned(reply: str) -> str:
+    """A reply without what a small model tacks on, on one line."""
+    return " ".join(_MARKERS.sub(" ", reply).split())
+
+
+def sentence_stands(
+    sentence: str,
+    suggestions: Sequence[str],
+    question: str,
+    ordinary: frozenset[str],
+    allowed: frozenset[str] = frozenset(),
+) -> bool:
+    """One sentence's check (see the module's docstring), so a streamed reply is checked as it comes."""
+    cited = {int(n) for n in _CITATION.findall(sentence)}
+    if not cited or not cited <= set(range(1, len(suggestions) + 1)):
+        return False
+    if len(_WORD.findall(_CITATION.sub(" ", sentence))) < MIN_WORDS:
+        return False
+    holding = [suggestions[n - 1] for n in sorted(cited)] + [question]
+    if any(_TO_A_MODEL.search(t) for t in [sentence, *holding[:-1]]):
+        return False
+    return all(_holds(holding, name) for name in _names(sentence, ordinary, allowed))
+
+
+def complete_sentences(text: str) -> tuple[list[str], str]:
+    """The sentences a reply written so far has finished (cleaned), and the rest as written."""
+    parts = _SENTENCE_END.split(text)
+    done = [cleaned(p) for p in parts[:-1]]
+    return [p for p in done if p], parts[-1]
 
 
 _LABEL = re.compile(r"^\s*(?:standalone question|question|rewritten)\s*:\s*", re.I)

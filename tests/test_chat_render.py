@@ -182,3 +182,33 @@ def test_a_summary_or_the_models_note_stands_above_the_tiers_in_the_chat_and_the
     assert "quiet area <b>[1]</b>" in support_plan(summarised, CHAT, ANSWER, "2 December 2026")
     noted = "".join(answer_sections(answer(model_note="*The model did not answer.*"), CHAT, ANSWER))
     assert noted.index("*The model did not answer.*") < noted.index(ANSWER.tier_headings["universal"])
+
+
+@pytest.mark.parametrize("follows", [None, "Year 8 pupil anxious about the canteen"])
+def test_a_streamed_summary_comes_sentence_by_sentence_and_adds_up_to_the_final_markdown(follows):
+    from provision_assistant.retrieval.answer_model import Summary
+    from provision_assistant.retrieval.model_prompts import with_summary
+    from provision_assistant.ui.answer_stream import markdown_pieces
+
+    draft = answer(answer="**Heading**\n\nHow to read the tiers.\n\n### Universal\n\n1. Calm spaces.")
+    text = "Start with a calm space [1]. Then talk to the family [1]."
+    final = draft.model_copy(
+        update={
+            "summary": Summary(text=text, removed=1, model="m"),
+            "answer": with_summary(draft.answer, ANSWER.summary_block.format(text=text)),
+        }
+    )
+    items = list(
+        markdown_pieces(
+            [draft, "Start with a calm space [1].", "Then talk to the family [1].", final], ANSWER, follows
+        )
+    )
+    pieces = [i for i in items if isinstance(i, str)]
+    assert items[-1].summary == final.summary and items[-1].follows == follows
+    assert "".join(pieces) == items[-1].answer + "\n\n"
+    first = pieces.index("Start with a calm space [1].")
+    assert pieces[first - 2] == "**Heading**\n\n" and pieces[first - 1].startswith("**In short**")
+    assert pieces[first + 1] == " Then talk to the family [1]."
+    # Without a model: the sections as before, whole.
+    plain = [i for i in markdown_pieces([draft], ANSWER) if isinstance(i, str)]
+    assert plain == [s + "\n\n" for s in draft.answer.split("\n\n")]

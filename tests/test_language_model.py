@@ -254,3 +254,44 @@ def test_the_eval_reports_the_project_with_and_without_the_model(fake, small_eva
     assert "Answers with a model's summary" in capsys.readouterr().out
     assert main(argv, settings=settings) == 1
     assert "--with-model needs a language model" in capsys.readouterr().err
+
+
+def test_the_summary_streams_sentence_by_sentence_over_sse_and_the_openai_endpoint(with_model):
+    import json
+
+    import httpx
+    from openai import OpenAI
+
+    from tests.test_api import serve
+
+    script, with_model_service = with_model
+    script.script("")
+    script.by_system = {
+        "numbers only": Reply(KEEP_ALL),
+        "two to four short sentences": Reply(
+            "Start with the first suggestion at lunch [1]. Ring 0800 123 4567 [1]."
+            " Then look at the second one together [2]."
+        ),
+    }
+    with serve(with_model_service.settings, with_model_service) as base:
+        with httpx.stream("POST", f"{base}/api/ask/stream", json={"question": CANTEEN}, timeout=60) as reply:
+            events = [
+                (block.split("\n")[0][len("event: ") :], json.loads(block.split("\n")[1][len("data: ") :]))
+                for block in reply.read().decode("utf-8").split("\n\n")
+                if block.startswith("event:")
+            ]
+        client = OpenAI(base_url=f"{base}/v1", api_key="none", max_retries=0)
+        chunks = client.chat.completions.create(
+            model="provision-assistant", messages=[{"role": "user", "content": CANTEEN}], stream=True
+        )
+        streamed = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    texts = [data["text"] for name, data in events if name == "answer"]
+    result = next(data for name, data in events if name == "result")
+    summary = "Start with the first suggestion at lunch [1]. Then look at the second one together [2]."
+    assert result["summary"]["text"] == summary and result["summary"]["removed"] == 1
+    assert (
+        texts.index(" Then look at the second one together [2].")
+        == texts.index(next(t for t in texts if t.endswith("at lunch [1]."))) + 1
+    )
+    assert "0800" not in "".join(texts)  # a number no suggestion holds is never streamed
+    assert "".join(texts) == streamed and summary in streamed

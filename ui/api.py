@@ -25,7 +25,7 @@ from provision_assistant.ingest.settings import Settings
 from provision_assistant.retrieval.answer_model import Answer, TierName
 from provision_assistant.retrieval.catalogue import catalogue_rows, documents
 from provision_assistant.retrieval.model_pass import model_status
-from provision_assistant.ui.answer_stream import answer_events
+from provision_assistant.ui.answer_stream import answer_events, markdown_pieces
 from provision_assistant.ui.api_models import REFUSALS, AskRequest, FeedbackRequest
 from provision_assistant.ui.limits import BodyCheck, ChatQueueCheck, HeaderCheck, add_rate_limit
 from provision_assistant.ui.service_holder import ServiceHolder
@@ -141,11 +141,16 @@ def create_app(settings: Settings, service: AnswerService | None = None, *, chat
     async def ask_stream(body: AskRequest, request: Request) -> StreamingResponse:
         """Events: `safeguarding` first when the message suggests a risk of harm (the route, why,
         the category and whether danger is immediate), then `status`, then `answer` (the Markdown,
-        section by section, the route first), then `result` (status, suggestions, sources and
-        safeguarding as in `/api/ask`), then `done`."""
+        section by section, the route first; a language model's summary sentence by sentence as
+        each passes the check), then `result` (status, suggestions, sources, safeguarding,
+        summary and model_note as in `/api/ask`), then `done`."""
         service = holder.require()
-        answer = await run_in_threadpool(service.ask, body.question, phase=body.phase, council=body.council)
-        return StreamingResponse(answer_events(answer), media_type="text/event-stream")
+        made = await run_in_threadpool(
+            service.ask_stream, body.question, phase=body.phase, council=body.council
+        )
+        # A sync iterator: Starlette runs it in a worker thread, so a model's reply may block it.
+        events = answer_events(markdown_pieces(made, service.templates))
+        return StreamingResponse(events, media_type="text/event-stream")
 
     @app.post(
         "/api/feedback", tags=["answers"], dependencies=keyed, status_code=201, summary="Did an answer help?"

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from provision_assistant.ingest.errors import ProvisionsError
 from provision_assistant.ingest.settings import Settings
-from provision_assistant.retrieval.answer_model import Answer
+from provision_assistant.retrieval.answer_model import Answer, Summary
 from provision_assistant.retrieval.conversation import read_conversation
 from provision_assistant.retrieval.templates import load_templates
 from provision_assistant.ui.answer_stream import following
@@ -83,23 +83,36 @@ def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
             return
         asked = read_conversation([*user_questions(history), message])
         try:
-            answer = service.ask(
-                asked.question,
-                phase=None if phase == ANY_PHASE else phase,
-                council=None if council in ("", NO_COUNCIL) else council,
-                earlier=asked.thread,
-                typed=asked.message if asked.follows else None,
+            made = iter(
+                service.ask_stream(
+                    asked.question,
+                    phase=None if phase == ANY_PHASE else phase,
+                    council=None if council in ("", NO_COUNCIL) else council,
+                    earlier=asked.thread,
+                    typed=asked.message if asked.follows else None,
+                )
             )
+            answer = following(next(made), asked.follows, templates.follow_up)
+            pinned = pin_text(answer, chat)
+            pin = (gr.Column(visible=True), pinned) if pinned else (gr.skip(), gr.skip())
+            shown = ""
+            for section in answer_sections(answer, chat, templates):
+                shown += section
+                yield shown, answer, *pin
+            # A language model's summary: each sentence shown above the tiers as it passes the check.
+            said: list[str] = []
+            for item in made:
+                if isinstance(item, str):
+                    said.append(item)
+                    partial = answer.model_copy(
+                        update={"summary": Summary(text=" ".join(said), removed=0, model="")}
+                    )
+                    yield "".join(answer_sections(partial, chat, templates)), answer, *pin
+                else:
+                    answer = following(item, asked.follows, templates.follow_up)
+                    yield "".join(answer_sections(answer, chat, templates)), answer, *pin
         except ProvisionsError as exc:  # a message staff can act on, never a traceback
             yield str(exc), None, gr.skip(), gr.skip()
-            return
-        answer = following(answer, asked.follows, templates.follow_up)
-        pinned = pin_text(answer, chat)
-        pin = (gr.Column(visible=True), pinned) if pinned else (gr.skip(), gr.skip())
-        shown = ""
-        for section in answer_sections(answer, chat, templates):
-            shown += section
-            yield shown, answer, *pin
 
     def export(answer: Answer | None) -> gr.File:
         if answer is None:

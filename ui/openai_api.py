@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter
@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from provision_assistant.ingest.errors import InvalidQuestionError
 from provision_assistant.retrieval.answer_model import Answer
 from provision_assistant.retrieval.conversation import read_conversation
-from provision_assistant.ui.answer_stream import following, route_first
+from provision_assistant.ui.answer_stream import markdown_pieces
 from provision_assistant.ui.api_models import ChatCompletionRequest, OpenAIError, Problem
 
 if TYPE_CHECKING:
@@ -52,12 +52,16 @@ def _chunk(cid: str, created: int, model: str, delta: dict, finish: str | None =
     return f"data: {json.dumps({**body, **extra}, ensure_ascii=False)}\n\n"
 
 
-def _stream(answer: Answer, model: str) -> Iterator[str]:
+def _stream(pieces: Iterable[Answer | str], model: str) -> Iterator[str]:
+    """Chunks from `markdown_pieces`: a safeguarding route is the first content chunk, whole."""
     cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     yield _chunk(cid, created, model, {"role": "assistant", "content": ""})
-    # A safeguarding route is the first content chunk, whole.
-    for section in route_first(answer):
-        yield _chunk(cid, created, model, {"content": section + "\n\n"})
+    answer = None
+    for item in pieces:
+        if isinstance(item, str):
+            yield _chunk(cid, created, model, {"content": item})
+        else:
+            answer = item
     yield _chunk(cid, created, model, {}, "stop", provision_assistant=_extra(answer))
     yield "data: [DONE]\n\n"
 
@@ -88,20 +92,22 @@ def openai_router(holder: ServiceHolder) -> APIRouter:
         service = holder.require()
         # Read as the chat reads it: a follow-up is answered with the question it continues.
         asked = read_conversation(questions)
+        typed = asked.message if asked.follows else None
         try:
-            answer = await run_in_threadpool(
-                service.ask,
+            made = await run_in_threadpool(
+                service.ask_stream,
                 asked.question,
                 phase=body.phase,
                 council=body.council,
                 earlier=asked.thread,
-                typed=asked.message if asked.follows else None,
+                typed=typed,
             )
         except InvalidQuestionError as exc:
             return _error(str(exc), "messages")
-        answer = following(answer, asked.follows, service.templates.follow_up)
+        pieces = markdown_pieces(made, service.templates, asked.follows)
         if body.stream:
-            return StreamingResponse(_stream(answer, body.model), media_type="text/event-stream")
+            return StreamingResponse(_stream(pieces, body.model), media_type="text/event-stream")
+        *_, answer = await run_in_threadpool(list, pieces)
         return JSONResponse(
             {
                 "id": f"chatcmpl-{uuid.uuid4().hex}",

@@ -1,0 +1,59 @@
+"""The search as a LangChain chain: staff words expanded, dense and keyword search in parallel,
+then the selection (by the relevance judge when there is one). Built once per index."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from operator import itemgetter
+
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+
+from provision_assistant.retrieval.judged_select import select_judged
+from provision_assistant.retrieval.library import Library
+from provision_assistant.retrieval.lookup import lead_with, listing
+from provision_assistant.retrieval.relevance import Relevance
+from provision_assistant.retrieval.select import Candidate, Selection, SelectionPolicy, council_first, select
+from provision_assistant.retrieval.vocabulary import Vocabulary
+
+
+def to_candidates(docs: list[Document], score_key: str = "score") -> list[Candidate]:
+    return [
+        Candidate(id=d.id, text=d.page_content, score=d.metadata.get(score_key, 0.0), metadata=d.metadata)
+        for d in docs
+    ]
+
+
+def build_search(
+    dense: BaseRetriever,
+    keyword: BaseRetriever,
+    library: Library,
+    vocabulary: Vocabulary,
+    policy: SelectionPolicy,
+    judge: Callable[[str], Relevance] | None = None,
+) -> Runnable:
+    """question → staff words expanded → dense and keyword search in parallel → the selection.
+
+    With a `judge` (question → probability on point per unit, and of any answer), it decides what is suggested
+    and whether anything answers; without one, the searches' own scores do (as before issue 12).
+    """
+
+    def choose(x: dict) -> Selection:
+        found = to_candidates(x["dense"]), to_candidates(x["keyword"], "keyword_score")
+        if judge is None:
+            chosen = select(x["question"], *found, library, policy, x["phase"], x["council"])
+        else:
+            relevance = judge(x["question"])
+            chosen = select_judged(
+                x["question"], *found, library, policy, relevance, x["phase"], x["council"]
+            )
+        chosen = council_first(chosen, policy.max_sources)
+        return lead_with(chosen, listing(x["question"], library.units.values()), library)
+
+    query = itemgetter("query")
+    return (
+        RunnablePassthrough.assign(query=lambda x: vocabulary.expand(x["question"]))
+        | RunnablePassthrough.assign(dense=query | dense, keyword=query | keyword)
+        | RunnableLambda(choose)
+    ).with_config(run_name="provision_search")
