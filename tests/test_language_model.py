@@ -295,3 +295,41 @@ def test_the_summary_streams_sentence_by_sentence_over_sse_and_the_openai_endpoi
     )
     assert "0800" not in "".join(texts)  # a number no suggestion holds is never streamed
     assert "".join(texts) == streamed and summary in streamed
+
+
+@pytest.mark.slow
+def test_the_chat_in_a_browser_says_a_model_is_in_use_and_shows_its_checked_summary(with_model):
+    from pathlib import Path
+
+    from tests.test_api import serve
+    from tests.test_chat_browser import ARTEFACTS, BROWSER_ARGS, CHROMIUM
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    script, with_model_service = with_model
+    script.script("")
+    script.by_system = {
+        "numbers only": Reply(KEEP_ALL),
+        "two to four short sentences": Reply(
+            "Start with the first suggestion at lunch [1]. Ring 0800 123 4567 for help [1]."
+        ),
+    }
+    with serve(with_model_service.settings, with_model_service) as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=BROWSER_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1400})
+        page.goto(url + "/", wait_until="domcontentloaded")
+        page.locator("#question textarea").wait_for(timeout=60_000)
+        assert "A language model (fake-small) is in use" in page.locator("#intro").inner_text()
+        page.locator("#question textarea").fill(CANTEEN)
+        page.locator("#question textarea").press("Enter")
+        answers = page.locator("#answers")
+        answers.get_by_text("Start with the first suggestion at lunch [1].").wait_for(timeout=60_000)
+        answers.get_by_text("Targeted: for identified pupils").wait_for(timeout=60_000)
+        text = answers.inner_text()
+        assert text.index("In short") < text.index("Targeted: for identified pupils")
+        assert "0800" not in text
+        ARTEFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTEFACTS / "chat-with-model.png"), full_page=True)
+        browser.close()
