@@ -1,0 +1,99 @@
+"""The whole-school audit's checklist, coverage and gaps: pure logic, no model."""
+
+from __future__ import annotations
+
+import pytest
+
+from provision_assistant.retrieval.audit import checklist, coverage_by, ranked_gaps, stale
+
+pytestmark = pytest.mark.unit
+
+
+def row(uid, tier, area="Attendance", position=0, phase=(), document="framework", kind="provision"):
+    return {
+        "id": uid,
+        "document": document,
+        "kind": kind,
+        "area": area,
+        "theme": "Theme",
+        "tier": tier,
+        "text": f"Provision {uid}.",
+        "position": position,
+        "phase": list(phase),
+    }
+
+
+ROWS = [
+    row("u1", "universal", position=1),
+    row("u2", "universal", position=2, area="Transition"),
+    row("t1", "targeted", position=3),
+    row("s1", "specialist", position=4, area="Transition"),
+    row("ey", "targeted", position=5, phase=["early years"]),
+    row("other", "universal", position=6, document="another"),
+    row("prose", "none", position=7, kind="passage"),
+]
+
+
+def test_the_checklist_is_one_frameworks_provisions_for_the_phase_in_its_order():
+    assert [i.id for i in checklist(ROWS, "framework", "secondary")] == ["u1", "u2", "t1", "s1"]
+    assert [i.id for i in checklist(ROWS, "framework", None)] == ["u1", "u2", "t1", "s1", "ey"]
+
+
+def test_coverage_counts_in_place_partly_and_not_yet_and_leaves_not_applicable_out():
+    items = checklist(ROWS, "framework", "secondary")
+    answers = {"u1": "in_place", "u2": "partly", "t1": "not_yet", "s1": "not_applicable"}
+    by_tier = coverage_by(items, answers, "tier")
+    assert list(by_tier) == ["universal", "targeted", "specialist"]
+    assert by_tier["universal"].score == 0.75 and by_tier["targeted"].score == 0.0
+    assert by_tier["specialist"].score is None and by_tier["specialist"].answered == 1
+    by_area = coverage_by(items, answers, "area")
+    assert (by_area["Attendance"].provisions, by_area["Attendance"].applicable) == (2, 2)
+    with pytest.raises(ValueError, match="by area or by tier"):
+        coverage_by(items, answers, "theme")
+
+
+def test_gaps_rank_universal_first_then_not_yet_before_partly():
+    items = checklist(ROWS, "framework", None)
+    answers = {"u1": "partly", "u2": "not_yet", "t1": "not_yet", "ey": "partly", "s1": "in_place"}
+    assert [(i.id, s) for i, s in ranked_gaps(items, answers)] == [
+        ("u2", "not_yet"),
+        ("u1", "partly"),
+        ("t1", "not_yet"),
+        ("ey", "partly"),
+    ]
+
+
+def test_an_answer_whose_provision_changed_or_went_is_stale():
+    items = checklist(ROWS, "framework", None)
+    assert stale(items, {"u1": "in_place", "gone": "partly"}) == ["gone"]
+
+
+def test_an_audit_keeps_each_colleagues_answers_redacts_notes_and_needs_its_code(tmp_path):
+    import threading
+
+    from provision_assistant.ui.audit_store import AuditError, AuditStore
+
+    store = AuditStore(tmp_path / "feedback.sqlite3")
+    audit, code = store.create("  Autumn   2026 ", "framework", "secondary")
+    assert audit.name == "Autumn 2026" and store.open(audit.id, code) == audit
+    with pytest.raises(AuditError, match="no audit with that id and access code"):
+        store.open(audit.id, "wrong")
+    with pytest.raises(AuditError, match="no audit with that id and access code"):
+        store.open("missing", code)
+    with pytest.raises(AuditError, match="status must be one of"):
+        store.answer(audit, "u1", "done")
+    store.answer(audit, "u1", "partly", "Jamie Smith in 8C has a card; we use it at lunch")
+    # Two colleagues saving at once, many answers each: none is lost.
+    writers = [
+        threading.Thread(target=lambda p=p: [store.answer(audit, f"{p}{n}", "in_place") for n in range(25)])
+        for p in ("a", "b")
+    ]
+    for w in writers:
+        w.start()
+    for w in writers:
+        w.join()
+    kept = AuditStore(tmp_path / "feedback.sqlite3").answers(audit)
+    assert len(kept) == 51 and kept["a24"].status == "in_place" and kept["b0"].status == "in_place"
+    assert "Jamie" not in kept["u1"].note and "[name]" in kept["u1"].note
+    store.answer(audit, "u1", "in_place")
+    assert store.answers(audit)["u1"].status == "in_place"  # a later answer replaces the earlier

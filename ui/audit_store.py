@@ -1,0 +1,139 @@
+"""Whole-school audits, kept in SQLite beside the feedback: an audit, and one answer per provision.
+
+Several colleagues work on one audit through its id and an access code (only the code's hash
+is kept). Each answer is its own row, written by an upsert, so two people saving different
+provisions at once both keep theirs. Notes are about the school's practice, never a pupil's:
+they are redacted as feedback is. The schema is plain SQL that a server database also reads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from provision_assistant.ingest.errors import ProvisionsError
+from provision_assistant.ingest.privacy import redact
+from provision_assistant.retrieval.audit import STATUSES, Status
+
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS audits (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        document TEXT NOT NULL,
+        phase TEXT,
+        code_hash TEXT NOT NULL,
+        created TEXT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS audit_answers (
+        audit_id TEXT NOT NULL REFERENCES audits(id),
+        unit_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        note TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        PRIMARY KEY (audit_id, unit_id)
+    )""",
+)
+MAX_NAME = 120
+MAX_NOTE = 1000
+
+
+class AuditError(ProvisionsError):
+    """An audit that does not exist, a wrong code, or an answer that cannot be kept."""
+
+
+@dataclass(frozen=True)
+class Audit:
+    id: str
+    name: str
+    document: str
+    phase: str | None
+    created: str
+
+
+@dataclass(frozen=True)
+class AuditAnswer:
+    status: Status
+    note: str
+    updated: str
+
+
+class AuditStore:
+    """One SQLite file (the feedback file by default)."""
+
+    def __init__(self, path: Path, known_words: frozenset[str] = frozenset()) -> None:
+        self.path = Path(path)
+        self.known_words = known_words
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        with self._connect() as db:
+            for statement in _SCHEMA:
+                db.execute(statement)
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=10)
+
+    def create(self, name: str, document: str, phase: str | None) -> tuple[Audit, str]:
+        """A new audit and its access code (shown once: only its hash is kept)."""
+        name = " ".join(name.split())
+        if not name or len(name) > MAX_NAME:
+            raise AuditError(f"an audit needs a name of 1 to {MAX_NAME} characters")
+        audit = Audit(secrets.token_urlsafe(12), name, document, phase, _today())
+        code = secrets.token_urlsafe(9)
+        with self._lock, self._connect() as db:
+            db.execute(
+                "INSERT INTO audits (id, name, document, phase, code_hash, created)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (audit.id, audit.name, audit.document, audit.phase, _hash(code), audit.created),
+            )
+        return audit, code
+
+    def open(self, audit_id: str, code: str) -> Audit:
+        """The audit, if the code is its own; otherwise one message, whichever was wrong."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT id, name, document, phase, created, code_hash FROM audits WHERE id = ?", (audit_id,)
+            ).fetchone()
+        if row is None or not hmac.compare_digest(row[5], _hash(code)):
+            raise AuditError("no audit with that id and access code")
+        return Audit(*row[:5])
+
+    def answer(self, audit: Audit, unit_id: str, status: str, note: str = "") -> AuditAnswer:
+        """Keep one provision's status and note (the note redacted), replacing any earlier one."""
+        if status not in STATUSES:
+            raise AuditError(f"status must be one of {', '.join(STATUSES)}; got {status!r}")
+        if len(note) > MAX_NOTE:
+            raise AuditError(f"a note is at most {MAX_NOTE} characters; this one is {len(note)}")
+        kept = AuditAnswer(status, redact(" ".join(note.split()), self.known_words), _now())
+        with self._lock, self._connect() as db:
+            db.execute(
+                "INSERT INTO audit_answers (audit_id, unit_id, status, note, updated) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (audit_id, unit_id) DO UPDATE SET"
+                " status = excluded.status, note = excluded.note, updated = excluded.updated",
+                (audit.id, unit_id, kept.status, kept.note, kept.updated),
+            )
+        return kept
+
+    def answers(self, audit: Audit) -> dict[str, AuditAnswer]:
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT unit_id, status, note, updated FROM audit_answers WHERE audit_id = ?", (audit.id,)
+            ).fetchall()
+        return {uid: AuditAnswer(status, note, updated) for uid, status, note, updated in rows}
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.encode("utf-8")).hexdigest()
+
+
+def _today() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
