@@ -27,6 +27,7 @@ from provision_assistant.retrieval.catalogue import catalogue_rows, documents
 from provision_assistant.retrieval.model_pass import model_status
 from provision_assistant.ui.answer_stream import answer_events, markdown_pieces
 from provision_assistant.ui.api_models import REFUSALS, AskRequest, FeedbackRequest
+from provision_assistant.ui.audit_api import audit_router
 from provision_assistant.ui.limits import BodyCheck, ChatQueueCheck, HeaderCheck, add_rate_limit
 from provision_assistant.ui.service_holder import ServiceHolder
 
@@ -188,6 +189,7 @@ def create_app(settings: Settings, service: AnswerService | None = None, *, chat
     from provision_assistant.ui.openai_api import openai_router
 
     app.include_router(openai_router(holder), dependencies=keyed)
+    app.include_router(audit_router(holder), dependencies=keyed)
     if chat:
         import gradio as gr
 

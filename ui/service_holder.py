@@ -19,6 +19,7 @@ from provision_assistant.ingest.errors import ProvisionsError
 from provision_assistant.ingest.privacy import vocabulary_words
 from provision_assistant.ingest.settings import Settings
 from provision_assistant.ingest.store import IndexLocation
+from provision_assistant.ui.audit_store import AuditStore
 from provision_assistant.ui.feedback import FeedbackStore
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ class ServiceHolder:
         self.error: str | None = None
         self._feedback_path = feedback_path
         self._feedback: FeedbackStore | None = None
+        self._audits: AuditStore | None = None
         self._previous: AnswerService | None = None  # requests may still be finishing on it
         self._failures: dict[str, int] = {}  # generation → failed loads; given up after _ATTEMPTS
 
@@ -85,11 +87,17 @@ class ServiceHolder:
     def feedback(self) -> FeedbackStore:
         """The store, made once the documents' words are known (they are not pupils' names)."""
         if self._feedback is None:
-            words = vocabulary_words(
-                f"{u.metadata.get('section', '')} {u.text}" for u in self.require().units
-            )
-            self._feedback = FeedbackStore(self._feedback_path, words)
+            self._feedback = FeedbackStore(self._feedback_path, self._documents_words())
         return self._feedback
+
+    def audits(self) -> AuditStore:
+        """Whole-school audits, in the feedback file, their notes redacted the same way."""
+        if self._audits is None:
+            self._audits = AuditStore(self._feedback_path, self._documents_words())
+        return self._audits
+
+    def _documents_words(self) -> frozenset[str]:
+        return vocabulary_words(f"{u.metadata.get('section', '')} {u.text}" for u in self.require().units)
 
     def require(self) -> AnswerService:
         if self.service is None:
