@@ -35,6 +35,10 @@ OPERATIONS = [
     "GET /api/documents",
     "GET /v1/models",
     "POST /v1/chat/completions",
+    "POST /api/audits",
+    "GET /api/audits/{audit_id}",
+    "PUT /api/audits/{audit_id}/answers/{unit_id}",
+    "GET /api/audits/{audit_id}/summary",
 ]
 NOT_UTF8_BODY = b'{"question": "\xff\xfe"}'
 # Always tried, besides the generated cases: a real answer, and the requests that show the gaps below.

@@ -16,11 +16,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from provision_assistant.retrieval.answer_model import PhaseName
 from provision_assistant.retrieval.audit import AuditItem, Status, checklist, coverage_by, ranked_gaps, stale
 from provision_assistant.retrieval.catalogue import catalogue_rows
+from provision_assistant.ui.api_models import REFUSALS, Problem
 from provision_assistant.ui.audit_store import MAX_NAME, MAX_NOTE, Audit, AuditError
 
 if TYPE_CHECKING:
     from provision_assistant.ui.service_holder import ServiceHolder
 
+# What an audit's operations may refuse, besides the API's usual refusals.
+_REFUSALS = {
+    **REFUSALS,
+    404: {"model": Problem, "description": "no audit with that id and code, or no such provision in it"},
+}
 Code = Annotated[
     str, Header(alias="X-Audit-Code", description="the access code given when the audit was made")
 ]
@@ -53,7 +59,7 @@ def _coverage(groups: dict) -> dict:
 
 
 def audit_router(holder: ServiceHolder) -> APIRouter:
-    router = APIRouter(prefix="/api/audits", tags=["audit"])
+    router = APIRouter(prefix="/api/audits", tags=["audit"], responses=_REFUSALS)
 
     def items(audit: Audit) -> list[AuditItem]:
         return checklist(catalogue_rows(holder.require().units), audit.document, audit.phase)
