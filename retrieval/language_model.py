@@ -75,13 +75,7 @@ class LanguageModel:
     def complete(self, messages: Sequence[Message], max_tokens: int, timeout: float | None = None) -> str:
         """The model's reply to `messages`, whole, within `timeout` (default: the model's own)."""
         with _translated_errors(self.timeout):
-            reply = self.client.chat.completions.create(
-                model=self.model,
-                messages=list(messages),
-                max_tokens=max_tokens,
-                temperature=0,
-                timeout=min(timeout or self.timeout, self.timeout),
-            )
+            reply = self._create(messages, max_tokens, timeout)
             choices = getattr(reply, "choices", None)
             content = choices[0].message.content if choices else None
             if not isinstance(content, str):
@@ -94,19 +88,23 @@ class LanguageModel:
         """The model's reply to `messages`, piece by piece as it writes it (`timeout`: for the
         reply to start and between pieces; the caller keeps any overall deadline)."""
         with _translated_errors(self.timeout):
-            chunks = self.client.chat.completions.create(
-                model=self.model,
-                messages=list(messages),
-                max_tokens=max_tokens,
-                temperature=0,
-                stream=True,
-                timeout=min(timeout or self.timeout, self.timeout),
-            )
+            chunks = self._create(messages, max_tokens, timeout, stream=True)
             for chunk in chunks:
                 choices = getattr(chunk, "choices", None)
                 piece = choices[0].delta.content if choices else None
                 if piece:
                     yield piece
+
+    def _create(self, messages: Sequence[Message], max_tokens: int, timeout: float | None, **stream: bool):
+        # Never beyond the model's own timeout; temperature 0, so the same question reads the same.
+        return self.client.chat.completions.create(
+            model=self.model,
+            messages=list(messages),
+            max_tokens=max_tokens,
+            temperature=0,
+            timeout=min(timeout or self.timeout, self.timeout),
+            **stream,
+        )
 
 
 @contextmanager

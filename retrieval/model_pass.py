@@ -39,13 +39,12 @@ from provision_assistant.retrieval.model_prompts import (
 from provision_assistant.retrieval.relevance_examples import load_relevance_examples
 from provision_assistant.retrieval.select import Pick, Selection
 from provision_assistant.retrieval.summary_check import (
-    MAX_SENTENCES,
+    SummaryCheck,
     capitalised_words,
     checked_question,
     cleaned,
     complete_sentences,
     lower_case_words,
-    sentence_stands,
     sentences,
 )
 
@@ -165,11 +164,6 @@ class ModelPass:
             return fallback
         return question
 
-    def answer(self, selection: Selection, compose: Callable[[Selection], Answer], turn: Turn) -> Answer:
-        """The composed answer, reranked and summarised where the model manages to."""
-        *_, final = self.answer_stream(selection, compose, turn)
-        return final
-
     def answer_stream(
         self, selection: Selection, compose: Callable[[Selection], Answer], turn: Turn
     ) -> Iterator[Answer | str]:
@@ -185,25 +179,17 @@ class ModelPass:
         draft = compose(selection)
         yield draft
         if "summary" in self.uses and turn.note is None and draft.suggestions:
-            texts = [s.text for s in draft.suggestions]
-            kept, removed = [], 0
+            check = SummaryCheck(
+                [s.text for s in draft.suggestions], question, self._ordinary, self.prompts.allowed_words
+            )
             try:
-                for sentence in self._summary_sentences(question, draft, turn):
-                    allowed = self.prompts.allowed_words
-                    if len(kept) < MAX_SENTENCES and sentence_stands(
-                        sentence, texts, question, self._ordinary, allowed
-                    ):
-                        kept.append(sentence)
-                        yield sentence
-                    else:
-                        removed += 1
+                yield from filter(check, self._summary_sentences(question, draft, turn))
             except LanguageModelError as exc:
                 turn.note = exc.reason  # what was already shown stands: it passed the check
-            log.info("summary: %d sentence(s) kept, %d removed", len(kept), removed)
-            if kept:
-                text = " ".join(kept)
-                summary = Summary(text=text, removed=removed, model=self.model.model)
-                markdown = with_summary(draft.answer, self.templates.summary_block.format(text=text))
+            log.info("summary: %d sentence(s) kept, %d removed", check.kept, check.removed)
+            if check.kept:
+                summary = Summary(text=check.text, removed=check.removed, model=self.model.model)
+                markdown = with_summary(draft.answer, self.templates.summary_block.format(text=check.text))
                 yield draft.model_copy(update={"summary": summary, "answer": markdown})
                 return
             turn.note = turn.note or self.prompts.nothing_kept
@@ -213,23 +199,26 @@ class ModelPass:
         shown = self.templates.model_fell_back.format(reason=turn.note)
         yield draft.model_copy(update={"model_note": shown, "answer": with_summary(draft.answer, shown)})
 
-    def _call(self, use: str, sent: list, max_tokens: int, turn: Turn) -> str:
+    def _time_left(self, turn: Turn) -> float:
+        """What is left of the answer's deadline for the next call, or the fault if nothing is."""
         left = turn.deadline - time.monotonic()
         if left <= 0.05:
             raise LanguageModelError(f"it did not answer within {self.model.timeout:g} s")
+        return left
+
+    def _call(self, use: str, sent: list, max_tokens: int, turn: Turn) -> str:
+        left = self._time_left(turn)
         started = time.perf_counter()
         reply = self.model.complete(sent, max_tokens, left)
         log.info("language model %s: %.0f ms", use, (time.perf_counter() - started) * 1000)
         return reply
 
-    def _ask(self, use: str, question: str, shown: list[Shown], turn: Turn) -> str:
-        prompt = getattr(self.prompts, use)
-        return self._call(use, messages(prompt, question, shown, self.prompts), prompt.max_tokens, turn)
-
     def _rerank(self, question: str, selection: Selection, turn: Turn) -> Selection:
         numbered = in_order(selection)
         shown = [Shown(n, tier, _place(pick), pick.text) for n, (tier, pick) in enumerate(numbered, start=1)]
-        numbers = ranked_numbers(self._ask("rerank", question, shown, turn), len(numbered))
+        prompt = self.prompts.rerank
+        reply = self._call("rerank", messages(prompt, question, shown, self.prompts), prompt.max_tokens, turn)
+        numbers = ranked_numbers(reply, len(numbered))
         if not numbers:
             raise LanguageModelError(self.prompts.nothing_ranked)
         log.info("rerank: %d of %d suggestions kept", len(numbers), len(numbered))
@@ -239,11 +228,9 @@ class ModelPass:
         """The summary's sentences as the model finishes each, within the answer's deadline."""
         shown = [Shown(n, s.tier, s.citation, s.text) for n, s in enumerate(answer.suggestions, start=1)]
         prompt = self.prompts.summary
-        left = turn.deadline - time.monotonic()
-        if left <= 0.05:
-            raise LanguageModelError(f"it did not answer within {self.model.timeout:g} s")
         written = ""
-        pieces = self.model.stream(messages(prompt, question, shown, self.prompts), prompt.max_tokens, left)
+        sent = messages(prompt, question, shown, self.prompts)
+        pieces = self.model.stream(sent, prompt.max_tokens, self._time_left(turn))
         for piece in pieces:
             if time.monotonic() > turn.deadline:
                 pieces.close()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 MAX_SENTENCES = 4
 MIN_WORDS = 4  # besides its citations: "[1] Targeted." says nothing
@@ -33,13 +32,6 @@ _TO_A_MODEL = re.compile(
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’-]*")
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of|and|for|&)?\s*[A-Z][\w'’-]*)+")
-
-
-@dataclass(frozen=True)
-class CheckedSummary:
-    text: str  # the sentences kept, joined
-    kept: int
-    removed: int
 
 
 def sentences(text: str) -> list[str]:
@@ -74,20 +66,53 @@ def _holds(haystacks: Sequence[str], name: str) -> bool:
     return any(wanted in " ".join(h.casefold().split()) for h in haystacks)
 
 
+class SummaryCheck:
+    """The check of one reply, sentence by sentence (whole or as it streams): a sentence that
+    stands is kept, up to four; the others are counted as removed."""
+
+    def __init__(
+        self,
+        suggestions: Sequence[str],
+        question: str,
+        ordinary: frozenset[str],
+        allowed: frozenset[str] = frozenset(),
+    ) -> None:
+        self.suggestions, self.question = list(suggestions), question
+        self.ordinary, self.allowed = ordinary, allowed
+        self.kept_sentences: list[str] = []
+        self.removed = 0
+
+    def __call__(self, sentence: str) -> bool:
+        """Whether `sentence` is kept."""
+        if len(self.kept_sentences) < MAX_SENTENCES and sentence_stands(
+            sentence, self.suggestions, self.question, self.ordinary, self.allowed
+        ):
+            self.kept_sentences.append(sentence)
+            return True
+        self.removed += 1
+        return False
+
+    @property
+    def kept(self) -> int:
+        return len(self.kept_sentences)
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.kept_sentences)
+
+
 def check_summary(
     reply: str,
     suggestions: Sequence[str],
     question: str,
     ordinary: frozenset[str],
     allowed: frozenset[str] = frozenset(),
-) -> CheckedSummary:
-    """The sentences of `reply` that cite existing suggestions and name only what those hold."""
-    said = sentences(cleaned(reply))
-    kept: list[str] = []
-    for sentence in said:
-        if len(kept) < MAX_SENTENCES and sentence_stands(sentence, suggestions, question, ordinary, allowed):
-            kept.append(sentence)
-    return CheckedSummary(" ".join(kept), len(kept), len(said) - len(kept))
+) -> SummaryCheck:
+    """The sentences of a whole `reply` that cite existing suggestions and name only what those hold."""
+    check = SummaryCheck(suggestions, question, ordinary, allowed)
+    for sentence in sentences(cleaned(reply)):
+        check(sentence)
+    return check
 
 
 def cleaned(reply: str) -> str:
