@@ -32,11 +32,11 @@ import numpy as np
 from provision_assistant.ingest.settings import get_settings
 from provision_assistant.ingest.store import make_embeddings, model_identity, model_path
 from provision_assistant.retrieval.audience import fits_pupil
-from provision_assistant.retrieval.keyword import searchable, tokens
+from provision_assistant.retrieval.keyword import tokens
 from provision_assistant.retrieval.phase import question_phase
 from provision_assistant.retrieval.relevance_examples import load_relevance_examples
 from provision_assistant.retrieval.relevance_train import TrainingSettings, Universe
-from provision_assistant.retrieval.select import SelectionPolicy
+from provision_assistant.retrieval.select import SelectionPolicy, holds_every_word
 from provision_assistant.retrieval.triage_examples import cached_vectors
 
 ANSWER_FLOORS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
@@ -102,7 +102,7 @@ def fitting(universe: Universe, n: int) -> Callable[[int], bool]:
 @functools.lru_cache(maxsize=1 << 20)
 def _fits(question: str, text: str, area: str, theme: str) -> bool:
     # Cached: every pair of thresholds asks again about the same candidates.
-    named = set(tokens(question)) <= set(tokens(searchable(text, {"area": area, "theme": theme})))
+    named = holds_every_word(set(tokens(question)), text, {"area": area, "theme": theme})
     return named or fits_pupil(text, question, question_phase(question))
 
 

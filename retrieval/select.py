@@ -172,11 +172,12 @@ def naming(question: str, keyword: Sequence[Candidate], policy: SelectionPolicy)
     wanted = set(tokens(question))
     if not wanted:
         return []
-    return [
-        c
-        for c in keyword[: policy.keyword_cover_depth]
-        if wanted <= set(tokens(searchable(c.text, c.metadata)))
-    ]
+    return [c for c in keyword[: policy.keyword_cover_depth] if holds_every_word(wanted, c.text, c.metadata)]
+
+
+def holds_every_word(wanted: set[str], text: str, metadata: dict) -> bool:
+    """Whether a unit (read with its area and theme) holds every one of `wanted` (`tokens`)."""
+    return wanted <= set(tokens(searchable(text, metadata)))
 
 
 def rank_passages(

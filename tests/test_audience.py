@@ -7,8 +7,9 @@ import yaml
 
 from provision_assistant.ingest.settings import PACKAGE_ROOT
 from provision_assistant.retrieval.audience import fits_pupil, narrowed, question_ages, stated_ages
-from provision_assistant.retrieval.keyword import searchable, tokens
+from provision_assistant.retrieval.keyword import tokens
 from provision_assistant.retrieval.phase import question_phase
+from provision_assistant.retrieval.select import holds_every_word
 from tests.test_select import answer, hits, unit
 
 pytestmark = pytest.mark.unit
@@ -111,7 +112,7 @@ def test_no_example_loses_a_provision_its_writer_marked_on_point():
         q = item["q"]
         for key in item.get("on_point", []):
             t = texts[key]
-            named = set(tokens(q)) <= set(tokens(searchable(t["text"], t)))
+            named = holds_every_word(set(tokens(q)), t["text"], t)
             if t["kind"] == "provision" and not named and not fits_pupil(t["text"], q, question_phase(q)):
                 lost.append((q, key))
         related = [texts[k] for k in item.get("related", [])]
