@@ -11,15 +11,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import sqlite3
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from provision_assistant.ingest.errors import ProvisionsError
 from provision_assistant.ingest.privacy import redact
 from provision_assistant.retrieval.audit import STATUSES, Status
+from provision_assistant.ui.sqlite_store import SqliteStore
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS audits (
@@ -63,20 +61,10 @@ class AuditAnswer:
     updated: str
 
 
-class AuditStore:
+class AuditStore(SqliteStore):
     """One SQLite file (the feedback file by default)."""
 
-    def __init__(self, path: Path, known_words: frozenset[str] = frozenset()) -> None:
-        self.path = Path(path)
-        self.known_words = known_words
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        with self._connect() as db:
-            for statement in _SCHEMA:
-                db.execute(statement)
-
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=10)
+    schema = _SCHEMA
 
     def create(self, name: str, document: str, phase: str | None) -> tuple[Audit, str]:
         """A new audit and its access code (shown once: only its hash is kept)."""

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-import threading
 from datetime import UTC, datetime
-from pathlib import Path
 
 from provision_assistant.ingest.privacy import redact
+from provision_assistant.ui.sqlite_store import SqliteStore
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -22,19 +21,10 @@ CREATE TABLE IF NOT EXISTS feedback (
 """
 
 
-class FeedbackStore:
+class FeedbackStore(SqliteStore):
     """One SQLite file; every text is redacted before it is written."""
 
-    def __init__(self, path: Path, known_words: frozenset[str] = frozenset()) -> None:
-        self.path = Path(path)
-        self.known_words = known_words
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        with self._connect() as db:
-            db.execute(_SCHEMA)
-
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=10)
+    schema = (_SCHEMA,)
 
     def add(
         self, *, question: str, answer: str, helpful: bool, reason: str = "", channel: str = "api"
