@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -18,6 +17,8 @@ from dataclasses import dataclass, field
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
+
+from tests.live_server import ThreadedServer
 
 
 @dataclass
@@ -95,24 +96,8 @@ async def _events(text: str, model: str):
     yield "data: [DONE]\n\n"
 
 
-class FakeModelServer:
-    """uvicorn serving a `FakeModel` on 127.0.0.1 and a free port, in a thread."""
+class FakeModelServer(ThreadedServer):
+    """A `FakeModel` on 127.0.0.1 and a free port, in a thread; its URL ends in /v1."""
 
     def __init__(self, model: FakeModel) -> None:
-        config = uvicorn.Config(model.app(), host="127.0.0.1", port=0, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the fake model server did not start")
-            time.sleep(0.02)
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}/v1"
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+        super().__init__(uvicorn.Config(model.app(), host="127.0.0.1", port=0, log_level="warning"), "/v1")

@@ -4,43 +4,26 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 
 import httpx
 import pytest
-import uvicorn
 
 from provision_assistant.ingest.settings import Settings
 from provision_assistant.ui.api import create_app
 from provision_assistant.ui.server import server_config
+from tests.live_server import ThreadedServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CANTEEN = "Year 8 pupil anxious about the canteen"
 DISCLOSURE = "a Y5 pupil just told me her stepdad hits her with a belt and she's scared to go home tonight"
 
 
-class LiveServer:
-    """uvicorn serving an app on 127.0.0.1 and a free port, in a thread."""
+class LiveServer(ThreadedServer):
+    """The app as `provisions serve` configures it, on 127.0.0.1 and a free port, in a thread."""
 
     def __init__(self, app, settings: Settings) -> None:
-        config = server_config(app, settings, host="127.0.0.1", port=0, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+        super().__init__(server_config(app, settings, host="127.0.0.1", port=0, log_level="warning"))
 
 
 def serve(settings, service=None, **overrides):

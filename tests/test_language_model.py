@@ -72,6 +72,12 @@ KEEP_ALL = ", ".join(str(n) for n in range(1, 13))  # a ranking that keeps every
 DISCLOSURE = "a Y5 pupil just told me her stepdad hits her with a belt and she's scared to go home tonight"
 
 
+def by_use(script: FakeModel, summary: str) -> None:
+    """Script the model by what it is asked: every ranking keeps all, every summary is `summary`."""
+    script.script("")
+    script.by_system = {"numbers only": Reply(KEEP_ALL), "two to four short sentences": Reply(summary)}
+
+
 @pytest.fixture(scope="module")
 def with_model(fake, corpus_index, embeddings):
     from provision_assistant.retrieval.service import AnswerService
@@ -265,14 +271,11 @@ def test_the_summary_streams_sentence_by_sentence_over_sse_and_the_openai_endpoi
     from tests.test_api import serve
 
     script, with_model_service = with_model
-    script.script("")
-    script.by_system = {
-        "numbers only": Reply(KEEP_ALL),
-        "two to four short sentences": Reply(
-            "Start with the first suggestion at lunch [1]. Ring 0800 123 4567 [1]."
-            " Then look at the second one together [2]."
-        ),
-    }
+    by_use(
+        script,
+        "Start with the first suggestion at lunch [1]. Ring 0800 123 4567 [1]."
+        " Then look at the second one together [2].",
+    )
     with serve(with_model_service.settings, with_model_service) as base:
         with httpx.stream("POST", f"{base}/api/ask/stream", json={"question": CANTEEN}, timeout=60) as reply:
             events = [
@@ -309,13 +312,7 @@ def test_the_chat_in_a_browser_says_a_model_is_in_use_and_shows_its_checked_summ
     from playwright.sync_api import sync_playwright
 
     script, with_model_service = with_model
-    script.script("")
-    script.by_system = {
-        "numbers only": Reply(KEEP_ALL),
-        "two to four short sentences": Reply(
-            "Start with the first suggestion at lunch [1]. Ring 0800 123 4567 for help [1]."
-        ),
-    }
+    by_use(script, "Start with the first suggestion at lunch [1]. Ring 0800 123 4567 for help [1].")
     with serve(with_model_service.settings, with_model_service) as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=BROWSER_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1400})
