@@ -35,13 +35,26 @@ class AuditItem:
     tier: str
     text: str
     position: int
+    title: str = ""
+    section: str = ""  # area › theme, as a citation names it
+    page: int | None = None
 
 
 def checklist(rows: Iterable[Mapping], document: str, phase: str | None) -> list[AuditItem]:
     """The provisions of one framework document (catalogue rows) for a phase, in its order:
     those the documents mark for other phases only are left out."""
     items = [
-        AuditItem(r["id"], r["area"], r["theme"], r["tier"], r["text"], int(r["position"] or 0))
+        AuditItem(
+            r["id"],
+            r["area"],
+            r["theme"],
+            r["tier"],
+            r["text"],
+            int(r["position"] or 0),
+            r.get("title", ""),
+            r.get("section", ""),
+            r.get("page"),
+        )
         for r in rows
         if r["document"] == document
         and r["kind"] == "provision"
@@ -90,3 +103,40 @@ def stale(items: Sequence[AuditItem], answers: Mapping[str, Status]) -> list[str
     """Answered provision ids the framework no longer holds (their words changed, or they went)."""
     present = {i.id for i in items}
     return sorted(uid for uid in answers if uid not in present)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One provision's status in an earlier audit and in a later one."""
+
+    item: AuditItem
+    earlier: Status | None
+    later: Status | None
+
+
+def _credit(status: Status | None) -> float | None:
+    return _CREDIT.get(status) if status else None
+
+
+def compare(
+    items: Sequence[AuditItem], earlier: Mapping[str, Status], later: Mapping[str, Status]
+) -> dict[str, list[Change]]:
+    """What moved between two audits of one framework, over the later audit's checklist:
+    `better` and `worse` (in place 1, partly a half, not yet 0; not applicable and unanswered
+    do not count as movement), `still_open` (a gap in both, ranked as gaps are) and `new`
+    (answered only in the later audit)."""
+    out: dict[str, list[Change]] = {"better": [], "worse": [], "still_open": [], "new": []}
+    rank = {i.id: n for n, (i, _) in enumerate(ranked_gaps(items, later))}
+    for item in items:
+        change = Change(item, earlier.get(item.id), later.get(item.id))
+        before, after = _credit(change.earlier), _credit(change.later)
+        if change.later and not change.earlier:
+            out["new"].append(change)
+        elif before is not None and after is not None and after > before:
+            out["better"].append(change)
+        elif before is not None and after is not None and after < before:
+            out["worse"].append(change)
+        if item.id in rank and change.earlier in ("not_yet", "partly"):
+            out["still_open"].append(change)
+    out["still_open"].sort(key=lambda c: rank[c.item.id])
+    return out

@@ -39,6 +39,9 @@ OPERATIONS = [
     "GET /api/audits/{audit_id}",
     "PUT /api/audits/{audit_id}/answers/{unit_id}",
     "GET /api/audits/{audit_id}/summary",
+    "GET /api/audits/{audit_id}/plan",
+    "GET /api/audits/{audit_id}/export",
+    "GET /api/audits/{audit_id}/compare",
 ]
 NOT_UTF8_BODY = b'{"question": "\xff\xfe"}'
 # Always tried, besides the generated cases: a real answer, and the requests that show the gaps below.

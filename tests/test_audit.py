@@ -97,3 +97,39 @@ def test_an_audit_keeps_each_colleagues_answers_redacts_notes_and_needs_its_code
     assert "Jamie" not in kept["u1"].note and "[name]" in kept["u1"].note
     store.answer(audit, "u1", "in_place")
     assert store.answers(audit)["u1"].status == "in_place"  # a later answer replaces the earlier
+
+
+def test_comparing_two_audits_says_what_moved_and_what_is_still_open():
+    from provision_assistant.retrieval.audit import compare
+
+    items = checklist(ROWS, "framework", None)
+    earlier = {"u1": "not_yet", "u2": "partly", "t1": "in_place", "s1": "not_yet"}
+    later = {"u1": "partly", "u2": "partly", "t1": "not_yet", "s1": "not_applicable", "ey": "not_yet"}
+    moved = {kind: [c.item.id for c in changes] for kind, changes in compare(items, earlier, later).items()}
+    # u1 rose from not yet to partly (still open); t1 fell; s1 became not applicable (no movement)
+    assert moved == {"better": ["u1"], "worse": ["t1"], "still_open": ["u1", "u2"], "new": ["ey"]}
+
+
+def test_an_older_audit_file_gains_the_new_columns_and_keeps_its_answers(tmp_path):
+    import sqlite3
+
+    from provision_assistant.ui.audit_store import AuditStore
+
+    path = tmp_path / "feedback.sqlite3"
+    with sqlite3.connect(path) as db:  # the tables as the first audits made them
+        db.execute(
+            "CREATE TABLE audits (id TEXT PRIMARY KEY, name TEXT NOT NULL, document TEXT NOT NULL,"
+            " phase TEXT, code_hash TEXT NOT NULL, created TEXT NOT NULL)"
+        )
+        db.execute(
+            "CREATE TABLE audit_answers (audit_id TEXT NOT NULL, unit_id TEXT NOT NULL, status TEXT"
+            " NOT NULL, note TEXT NOT NULL, updated TEXT NOT NULL, PRIMARY KEY (audit_id, unit_id))"
+        )
+        db.execute("INSERT INTO audits VALUES ('a1', 'Summer', 'framework', NULL, 'hash', '2026-06-01')")
+        db.execute("INSERT INTO audit_answers VALUES ('a1', 'u1', 'partly', '', '2026-06-01')")
+    store = AuditStore(path)
+    [audit] = store.audits("a1")
+    store.answer(audit, "u2", "not_yet", in_plan=False, wording="Provision u2.")
+    kept = store.answers(audit)
+    assert kept["u1"].status == "partly" and kept["u1"].in_plan
+    assert not kept["u2"].in_plan and kept["u2"].wording == "Provision u2."

@@ -75,8 +75,14 @@ def create_app(settings: Settings, service: AnswerService | None = None, *, chat
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST"],
-            allow_headers=[API_KEY_HEADER, "Authorization", "Content-Type"],
+            allow_methods=["GET", "POST", "PUT"],
+            allow_headers=[
+                API_KEY_HEADER,
+                "Authorization",
+                "Content-Type",
+                "X-Audit-Code",
+                "X-Earlier-Audit-Code",
+            ],
         )
     limiter = add_rate_limit(app, settings.rate_limit, api_key_of)
 
@@ -189,7 +195,7 @@ def create_app(settings: Settings, service: AnswerService | None = None, *, chat
     from provision_assistant.ui.openai_api import openai_router
 
     app.include_router(openai_router(holder), dependencies=keyed)
-    app.include_router(audit_router(holder), dependencies=keyed)
+    app.include_router(audit_router(holder, settings), dependencies=keyed)
     if chat:
         import gradio as gr
 

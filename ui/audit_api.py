@@ -8,15 +8,19 @@ provisions whose words changed come back as `stale`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from fastapi import APIRouter, Header, HTTPException
+from fastapi import APIRouter, Header, HTTPException, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from provision_assistant.ingest.settings import Settings
 from provision_assistant.retrieval.answer_model import PhaseName
-from provision_assistant.retrieval.audit import AuditItem, Status, checklist, coverage_by, ranked_gaps, stale
-from provision_assistant.retrieval.catalogue import catalogue_rows
+from provision_assistant.retrieval.audit import AuditItem, Status, coverage_by, ranked_gaps, stale
+from provision_assistant.retrieval.audit_plan import ActionPlan, AnswerState, Comparison, coverage_rows
 from provision_assistant.ui.api_models import REFUSALS, Problem
+from provision_assistant.ui.audit_book import UnknownProvisionError
+from provision_assistant.ui.audit_export import FORMATS, exported, load_audit_templates
 from provision_assistant.ui.audit_store import MAX_NAME, MAX_NOTE, Audit, AuditError
 
 if TYPE_CHECKING:
@@ -45,24 +49,19 @@ class AnswerBody(BaseModel):
 
     status: Status
     note: str = Field("", max_length=MAX_NOTE, description="about the school's practice, never a pupil")
+    in_plan: bool = Field(True, description="a gap (not yet, partly) the action plan should list")
 
 
-def _item(item: AuditItem, answer: object | None) -> dict:
+def _item(item: AuditItem, answer: AnswerState | None) -> dict:
     row = {"id": item.id, "area": item.area, "theme": item.theme, "tier": item.tier, "text": item.text}
     if answer is not None:
-        row.update(status=answer.status, note=answer.note, updated=answer.updated)
+        row.update(status=answer.status, note=answer.note, in_plan=answer.in_plan, updated=answer.updated)
     return row
 
 
-def _coverage(groups: dict) -> dict:
-    return {name: vars(c) for name, c in groups.items()}
-
-
-def audit_router(holder: ServiceHolder) -> APIRouter:
+def audit_router(holder: ServiceHolder, settings: Settings) -> APIRouter:
     router = APIRouter(prefix="/api/audits", tags=["audit"], responses=_REFUSALS)
-
-    def items(audit: Audit) -> list[AuditItem]:
-        return checklist(catalogue_rows(holder.require().units), audit.document, audit.phase)
+    templates = load_audit_templates(settings.prompts_dir)
 
     def opened(audit_id: str, code: str) -> Audit:
         try:
@@ -72,22 +71,18 @@ def audit_router(holder: ServiceHolder) -> APIRouter:
 
     @router.post("", status_code=201, summary="Start an audit of a framework for a phase")
     def create(body: AuditCreate) -> dict:
-        listed = checklist(catalogue_rows(holder.require().units), body.document, body.phase)
-        if not listed:
-            raise HTTPException(
-                status_code=422, detail=f"no framework provisions in {body.document!r} to audit"
-            )
         try:
-            audit, code = holder.audits().create(body.name, body.document, body.phase)
+            audit, code, listed = holder.audit_book().create(body.name, body.document, body.phase)
         except AuditError as exc:
             raise HTTPException(status_code=422, detail=str(exc)) from exc
-        return {**vars(audit), "code": code, "provisions": len(listed)}
+        return {**vars(audit), "code": code, "provisions": listed}
 
     @router.get("/{audit_id}", summary="The audit's checklist with every answer so far")
     def read(audit_id: str, code: Code) -> dict:
         audit = opened(audit_id, code)
-        answers = holder.audits().answers(audit)
-        listed = items(audit)
+        book = holder.audit_book()
+        answers = book.store.answers(audit)
+        listed = book.checklist(audit.document, audit.phase)
         statuses = {uid: a.status for uid, a in answers.items()}
         return {
             **vars(audit),
@@ -98,25 +93,66 @@ def audit_router(holder: ServiceHolder) -> APIRouter:
     @router.put("/{audit_id}/answers/{unit_id}", summary="One provision's status and note")
     def answer(audit_id: str, unit_id: str, body: AnswerBody, code: Code) -> dict:
         audit = opened(audit_id, code)
-        if unit_id not in {i.id for i in items(audit)}:
-            raise HTTPException(status_code=404, detail=f"no provision {unit_id!r} in this audit's checklist")
         try:
-            kept = holder.audits().answer(audit, unit_id, body.status, body.note)
+            kept = holder.audit_book().answer(audit, unit_id, body.status, body.note, in_plan=body.in_plan)
+        except UnknownProvisionError as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from exc
         except AuditError as exc:
             raise HTTPException(status_code=422, detail=str(exc)) from exc
-        return {"id": unit_id, **vars(kept)}
+        return {"id": unit_id, **kept.model_dump(exclude={"wording"})}
 
     @router.get("/{audit_id}/summary", summary="Coverage by area and tier, and the gaps, Universal first")
     def summary(audit_id: str, code: Code) -> dict:
         audit = opened(audit_id, code)
-        statuses = {uid: a.status for uid, a in holder.audits().answers(audit).items()}
-        listed = items(audit)
+        book = holder.audit_book()
+        statuses = {uid: a.status for uid, a in book.store.answers(audit).items()}
+        listed = book.checklist(audit.document, audit.phase)
         return {
             **vars(audit),
-            "by_tier": _coverage(coverage_by(listed, statuses, "tier")),
-            "by_area": _coverage(coverage_by(listed, statuses, "area")),
+            "by_tier": {
+                c.name: c.model_dump(exclude={"name"})
+                for c in coverage_rows(coverage_by(listed, statuses, "tier"))
+            },
+            "by_area": {
+                c.name: c.model_dump(exclude={"name"})
+                for c in coverage_rows(coverage_by(listed, statuses, "area"))
+            },
             "gaps": [{**_item(i, None), "status": s} for i, s in ranked_gaps(listed, statuses)],
             "stale": stale(listed, statuses),
         }
+
+    @router.get(
+        "/{audit_id}/plan", summary="The action plan: coverage and the chosen gaps with their sources"
+    )
+    def plan(audit_id: str, code: Code) -> ActionPlan:
+        return holder.audit_book().plan(opened(audit_id, code))
+
+    @router.get(
+        "/{audit_id}/export",
+        summary="The action plan as a file to download (Markdown, CSV or PDF)",
+        response_class=Response,
+        responses={200: {"content": {media: {} for media in FORMATS.values()}}},
+    )
+    def export(audit_id: str, code: Code, format: Literal["md", "csv", "pdf"] = "md") -> Response:
+        made = holder.audit_book().plan(opened(audit_id, code))
+        body = exported(made, templates, format, date.today().strftime("%d %B %Y"))
+        name = f"action-plan-{audit_id}.{format}"
+        headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+        return Response(body, media_type=FORMATS[format], headers=headers)
+
+    @router.get("/{audit_id}/compare", summary="What moved since an earlier audit of the same framework")
+    def compared(
+        audit_id: str,
+        code: Code,
+        earlier: Annotated[str, Query(description="the earlier audit's id")],
+        earlier_code: Annotated[
+            str, Header(alias="X-Earlier-Audit-Code", description="the earlier audit's access code")
+        ],
+    ) -> Comparison:
+        later = opened(audit_id, code)
+        try:
+            return holder.audit_book().compare(opened(earlier, earlier_code), later)
+        except AuditError as exc:
+            raise HTTPException(status_code=422, detail=str(exc)) from exc
 
     return router

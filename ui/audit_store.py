@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 
 from provision_assistant.ingest.errors import ProvisionsError
 from provision_assistant.ingest.privacy import redact
-from provision_assistant.retrieval.audit import STATUSES, Status
+from provision_assistant.retrieval.audit import STATUSES
+from provision_assistant.retrieval.audit_plan import AnswerState
 from provision_assistant.ui.sqlite_store import SqliteStore
 
 _SCHEMA = (
@@ -34,8 +35,15 @@ _SCHEMA = (
         status TEXT NOT NULL,
         note TEXT NOT NULL,
         updated TEXT NOT NULL,
+        in_plan INTEGER NOT NULL DEFAULT 1,
+        wording TEXT NOT NULL DEFAULT '',
         PRIMARY KEY (audit_id, unit_id)
     )""",
+)
+# Columns added after audits were first kept: (table, column, definition) for files made before.
+_ADDED = (
+    ("audit_answers", "in_plan", "INTEGER NOT NULL DEFAULT 1"),
+    ("audit_answers", "wording", "TEXT NOT NULL DEFAULT ''"),
 )
 MAX_NAME = 120
 MAX_NOTE = 1000
@@ -54,17 +62,11 @@ class Audit:
     created: str
 
 
-@dataclass(frozen=True)
-class AuditAnswer:
-    status: Status
-    note: str
-    updated: str
-
-
 class AuditStore(SqliteStore):
     """One SQLite file (the feedback file by default)."""
 
     schema = _SCHEMA
+    added_columns = _ADDED
 
     def create(self, name: str, document: str, phase: str | None) -> tuple[Audit, str]:
         """A new audit and its access code (shown once: only its hash is kept)."""
@@ -91,28 +93,63 @@ class AuditStore(SqliteStore):
             raise AuditError("no audit with that id and access code")
         return Audit(*row[:5])
 
-    def answer(self, audit: Audit, unit_id: str, status: str, note: str = "") -> AuditAnswer:
-        """Keep one provision's status and note (the note redacted), replacing any earlier one."""
+    def answer(
+        self,
+        audit: Audit,
+        unit_id: str,
+        status: str,
+        note: str = "",
+        *,
+        in_plan: bool = True,
+        wording: str = "",
+    ) -> AnswerState:
+        """Keep one provision's status and note (the note redacted), replacing any earlier one.
+        `wording`: the provision's words as answered, so a changed provision can be shown."""
         if status not in STATUSES:
             raise AuditError(f"status must be one of {', '.join(STATUSES)}; got {status!r}")
         if len(note) > MAX_NOTE:
             raise AuditError(f"a note is at most {MAX_NOTE} characters; this one is {len(note)}")
-        kept = AuditAnswer(status, redact(" ".join(note.split()), self.known_words), _now())
+        kept = AnswerState(
+            status=status,
+            note=redact(" ".join(note.split()), self.known_words),
+            in_plan=in_plan,
+            updated=_now(),
+            wording=wording,
+        )
         with self._lock, self._connect() as db:
             db.execute(
-                "INSERT INTO audit_answers (audit_id, unit_id, status, note, updated) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (audit_id, unit_id) DO UPDATE SET"
-                " status = excluded.status, note = excluded.note, updated = excluded.updated",
-                (audit.id, unit_id, kept.status, kept.note, kept.updated),
+                "INSERT INTO audit_answers (audit_id, unit_id, status, note, updated, in_plan, wording)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (audit_id, unit_id) DO UPDATE SET"
+                " status = excluded.status, note = excluded.note, updated = excluded.updated,"
+                " in_plan = excluded.in_plan, wording = excluded.wording",
+                (audit.id, unit_id, kept.status, kept.note, kept.updated, int(in_plan), wording),
             )
         return kept
 
-    def answers(self, audit: Audit) -> dict[str, AuditAnswer]:
+    def answers(self, audit: Audit) -> dict[str, AnswerState]:
         with self._connect() as db:
             rows = db.execute(
-                "SELECT unit_id, status, note, updated FROM audit_answers WHERE audit_id = ?", (audit.id,)
+                "SELECT unit_id, status, note, updated, in_plan, wording FROM audit_answers"
+                " WHERE audit_id = ?",
+                (audit.id,),
             ).fetchall()
-        return {uid: AuditAnswer(status, note, updated) for uid, status, note, updated in rows}
+        return {
+            uid: AnswerState(
+                status=status, note=note, updated=updated, in_plan=bool(planned), wording=wording
+            )
+            for uid, status, note, updated, planned, wording in rows
+        }
+
+    def audits(self, audit_id: str | None = None) -> list[Audit]:
+        """Every audit, or the one with `audit_id`: for the command line, run where the file is
+        (whoever can run it can read the file, so no code is asked)."""
+        query = "SELECT id, name, document, phase, created FROM audits"
+        with self._connect() as db:
+            if audit_id is None:
+                rows = db.execute(f"{query} ORDER BY created, name").fetchall()
+            else:
+                rows = db.execute(f"{query} WHERE id = ?", (audit_id,)).fetchall()
+        return [Audit(*row) for row in rows]
 
 
 def _hash(code: str) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from provision_assistant.ingest.errors import IndexNotReadyError, InvalidQuestionError, ProvisionsError
 from provision_assistant.ingest.settings import Settings, get_settings
 from provision_assistant.retrieval.phase import PHASES
+from provision_assistant.ui.audit_cli import add_audit_arguments, run_audit_command
 from provision_assistant.ui.eval_cli import add_reference_arguments
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--check-cases", action="store_true", help="only check that every quote is in its document"
     )
+    add_audit_arguments(sub)
     return parser
 
 
@@ -101,6 +103,7 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
             "catalogue": _catalogue,
             "serve": _serve,
             "eval": _eval,
+            "audit": run_audit_command,
         }
         command = commands[args.command]
         return command(args, settings)

@@ -19,6 +19,8 @@ from provision_assistant.ingest.errors import ProvisionsError
 from provision_assistant.ingest.privacy import vocabulary_words
 from provision_assistant.ingest.settings import Settings
 from provision_assistant.ingest.store import IndexLocation
+from provision_assistant.retrieval.catalogue import catalogue_rows
+from provision_assistant.ui.audit_book import AuditBook
 from provision_assistant.ui.audit_store import AuditStore
 from provision_assistant.ui.feedback import FeedbackStore
 
@@ -38,6 +40,8 @@ class ServiceHolder:
         self._feedback_path = feedback_path
         self._feedback: FeedbackStore | None = None
         self._audits: AuditStore | None = None
+        self._book: AuditBook | None = None
+        self._book_for: AnswerService | None = None  # the service whose units the book lists
         self._previous: AnswerService | None = None  # requests may still be finishing on it
         self._failures: dict[str, int] = {}  # generation → failed loads; given up after _ATTEMPTS
 
@@ -78,7 +82,7 @@ class ServiceHolder:
             self._failures[generation] = self._failures.get(generation, 0) + 1
             return
         self.service = fresh  # one assignment: each request sees the old or the new, never a mix
-        self._feedback = None  # its list of the documents' words is rebuilt from the new units
+        self._feedback = self._audits = None  # their lists of the documents' words are rebuilt
         if self._previous is not None:
             self._previous.close()
         self._previous = old
@@ -95,6 +99,15 @@ class ServiceHolder:
         if self._audits is None:
             self._audits = AuditStore(self._feedback_path, self._documents_words())
         return self._audits
+
+    def audit_book(self) -> AuditBook:
+        """Audits over the index being served (made again once a new index is)."""
+        service = self.require()
+        if self._book is None or self._book_for is not service:
+            rows = catalogue_rows(service.units)
+            self._book = AuditBook(rows, self.audits(), service.templates)
+            self._book_for = service
+        return self._book
 
     def _documents_words(self) -> frozenset[str]:
         return vocabulary_words(f"{u.metadata.get('section', '')} {u.text}" for u in self.require().units)

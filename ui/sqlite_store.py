@@ -12,6 +12,8 @@ class SqliteStore:
     say IF NOT EXISTS). `known_words`: the documents' words, which redaction keeps (not names)."""
 
     schema: tuple[str, ...] = ()
+    # (table, column, definition): columns added after a table was first made, for older files
+    added_columns: tuple[tuple[str, str, str], ...] = ()
 
     def __init__(self, path: Path, known_words: frozenset[str] = frozenset()) -> None:
         self.path = Path(path)
@@ -21,6 +23,9 @@ class SqliteStore:
         with self._connect() as db:
             for statement in self.schema:
                 db.execute(statement)
+            for table, column, definition in self.added_columns:
+                if column not in {row[1] for row in db.execute(f"PRAGMA table_info({table})")}:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=10)

@@ -1,0 +1,223 @@
+"""An audit's action plan as Markdown, CSV and PDF, with templates from `prompts/audit.yaml`.
+
+Markdown and CSV are pure functions of the plan. The PDF is fpdf2's: the plan as simple HTML
+through its HTML renderer, the coverage chart as SVG, in Debian's DejaVu Sans where it is
+installed (every character of the framework's words) and the core Helvetica otherwise.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from html import escape
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from provision_assistant.ingest.datafile import load_yaml_model
+from provision_assistant.retrieval.audit import STATUSES
+from provision_assistant.retrieval.audit_plan import ActionPlan, CoverageRow
+from provision_assistant.retrieval.templates import check_placeholders
+from provision_assistant.ui.audit_chart import coverage_svg
+
+_ALLOWED = {
+    "page_intro": set(),
+    "started": {"id", "code", "link"},
+    "plan_heading": {"audit", "title", "phase", "date"},
+    "progress": {"answered", "provisions"},
+    "coverage_heading": set(),
+    "coverage_rule": set(),
+    "gaps_heading": set(),
+    "gaps_rule": set(),
+    "plan_item": {"n", "text", "status", "citation", "note"},
+    "note": {"note"},
+    "no_gaps": set(),
+    "stale_heading": set(),
+    "stale_rule": set(),
+    "stale_item": {"status", "wording"},
+    "plan_footer": set(),
+    "chart_title": set(),
+}
+FORMATS = {"md": "text/markdown", "csv": "text/csv", "pdf": "application/pdf"}
+_FONTS = Path("/usr/share/fonts/truetype/dejavu")
+_LINK = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
+_REAL = re.compile(r"(?:https?://|mailto:)\S+", re.IGNORECASE)
+
+
+class AuditTemplates(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    statuses: dict[str, str]
+    tiers: dict[str, str]
+    page_intro: str
+    started: str
+    plan_heading: str
+    progress: str
+    coverage_heading: str
+    coverage_rule: str
+    gaps_heading: str
+    gaps_rule: str
+    plan_item: str
+    note: str
+    no_gaps: str
+    stale_heading: str
+    stale_rule: str
+    stale_item: str
+    plan_footer: str
+    chart_title: str
+
+    @model_validator(mode="after")
+    def _complete(self) -> AuditTemplates:
+        check_placeholders(self, _ALLOWED)
+        if missing := set(STATUSES) - set(self.statuses):
+            raise ValueError(f"statuses is missing {sorted(missing)}")
+        if missing := {"universal", "targeted", "specialist"} - set(self.tiers):
+            raise ValueError(f"tiers is missing {sorted(missing)}")
+        return self
+
+
+def load_audit_templates(prompts_dir: Path) -> AuditTemplates:
+    return load_yaml_model(Path(prompts_dir) / "audit.yaml", AuditTemplates, what="the audit templates")
+
+
+def chart(plan: ActionPlan, t: AuditTemplates) -> str:
+    return coverage_svg(plan.by_tier, plan.by_area, t.tiers, t.chart_title)
+
+
+def _heading(plan: ActionPlan, t: AuditTemplates, day: str) -> str:
+    phase = plan.phase or "all phases"
+    return t.plan_heading.format(audit=plan.audit, title=plan.title, phase=phase, date=day)
+
+
+def _percent(row: CoverageRow) -> str:
+    return f"{round(100 * row.score)}%" if row.score is not None else "not answered"
+
+
+def markdown(plan: ActionPlan, t: AuditTemplates, day: str) -> str:
+    """The plan as Markdown: heading, coverage table, the chosen gaps in the framework's words."""
+    lines = [
+        _heading(plan, t, day),
+        "",
+        t.progress.format(answered=plan.answered, provisions=plan.provisions),
+    ]
+    lines += ["", t.coverage_heading, "", "| | Coverage | Answered |", "|---|---|---|"]
+    for row in [*plan.by_tier, *plan.by_area]:
+        name = t.tiers.get(row.name, row.name)
+        lines.append(f"| {name} | {_percent(row)} | {row.answered} of {row.provisions} |")
+    lines += ["", t.coverage_rule, "", t.gaps_heading, "", t.gaps_rule, ""]
+    for n, item in enumerate(plan.items, 1):
+        note = t.note.format(note=item.note) if item.note else ""
+        status = t.statuses[item.status]
+        text = item.text.replace("\n", "\n   ")
+        lines.append(t.plan_item.format(n=n, text=text, status=status, citation=item.citation, note=note))
+    if not plan.items:
+        lines.append(t.no_gaps)
+    if plan.stale:
+        lines += ["", t.stale_heading, "", t.stale_rule, ""]
+        lines += [
+            t.stale_item.format(status=t.statuses[s.status], wording=s.wording or s.id) for s in plan.stale
+        ]
+    return "\n".join([*lines, "", t.plan_footer, ""])
+
+
+def csv_text(plan: ActionPlan, t: AuditTemplates) -> str:
+    """One row per chosen gap, in the plan's order, for a spreadsheet."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["rank", "tier", "area", "theme", "status", "provision", "source", "note", "id"])
+    for n, i in enumerate(plan.items, 1):
+        row = [n, t.tiers[i.tier], i.area, i.theme, t.statuses[i.status], i.text, i.citation, i.note, i.id]
+        writer.writerow([_spreadsheet_safe(str(v)) for v in row])
+    return out.getvalue()
+
+
+def _spreadsheet_safe(value: str) -> str:
+    # A cell starting =, +, - or @ is a formula to a spreadsheet: a document's words never run.
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+def _html_text(text: str) -> str:
+    """A provision's words for fpdf2's HTML: its links kept (a real address clickable), lines kept."""
+    parts, last = [], 0
+    for match in _LINK.finditer(text):
+        parts.append(escape(text[last : match.start()]))
+        label, target = escape(match.group(1)), match.group(2).strip()
+        parts.append(
+            f'<a href="{escape(target)}">{label}</a>' if _REAL.fullmatch(target) else f"<i>{label}</i>"
+        )
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return "".join(parts).replace("**", "").replace("\n", "<br>")
+
+
+def _head_html(plan: ActionPlan, t: AuditTemplates, day: str) -> str:
+    phase = escape(plan.phase or "all phases")
+    progress = escape(t.progress.format(answered=plan.answered, provisions=plan.provisions))
+    return (
+        f"<h1>Action plan: {escape(plan.audit)}</h1><p><b>Framework:</b> {escape(plan.title)}<br>"
+        f"<b>Phase:</b> {phase}<br><b>Prepared:</b> {day}<br>{progress}</p>"
+    )
+
+
+def _actions_html(plan: ActionPlan, t: AuditTemplates) -> str:
+    html = [f"<h2>{escape(t.gaps_heading.lstrip('# '))}</h2>"]
+    html += [f"<p>{escape(t.no_gaps.strip('*'))}</p>"] if not plan.items else []
+    for n, item in enumerate(plan.items, 1):
+        note = f"<br><i>Our note: {escape(item.note)}</i>" if item.note else ""
+        html.append(
+            f"<p><b>{n}. {escape(t.statuses[item.status])}</b> ({escape(t.tiers[item.tier])}): "
+            f"{_html_text(item.text)}<br><i>Source: {escape(item.citation)}</i>{note}</p>"
+        )
+    if plan.stale:
+        html.append(
+            f"<h2>{escape(t.stale_heading.lstrip('# '))}</h2><p>{escape(t.stale_rule.strip('*'))}</p>"
+        )
+        html += [
+            f"<p>{escape(t.statuses[s.status])}: {_html_text(s.wording or s.id)}</p>" for s in plan.stale
+        ]
+    html.append(f"<p><i>{escape(t.plan_footer.strip('*'))}</i></p>")
+    return "".join(html)
+
+
+def pdf_bytes(plan: ActionPlan, t: AuditTemplates, day: str) -> bytes:
+    """The plan's heading, the coverage chart, then the actions with their sources."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_title(f"Action plan: {plan.audit}")
+    pdf.set_creator("Provision Assistant")
+    family = _font(pdf)
+    pdf.add_page()
+    pdf.set_font(family, size=10)
+
+    def write(html: str) -> None:
+        if family == "helvetica":  # the core fonts hold Latin-1 only
+            html = html.encode("latin-1", "replace").decode("latin-1")
+        pdf.write_html(html, font_family=family)
+
+    write(_head_html(plan, t, day))
+    pdf.image(io.BytesIO(chart(plan, t).encode("utf-8")), w=pdf.epw)
+    write(_actions_html(plan, t))
+    return bytes(pdf.output())
+
+
+def exported(plan: ActionPlan, t: AuditTemplates, format: str, day: str) -> bytes:
+    """The plan in one of FORMATS."""
+    if format == "pdf":
+        return pdf_bytes(plan, t, day)
+    if format == "csv":
+        return csv_text(plan, t).encode("utf-8-sig")  # the BOM: Excel then reads UTF-8
+    if format == "md":
+        return markdown(plan, t, day).encode("utf-8")
+    raise ValueError(f"an action plan exports as {', '.join(FORMATS)}; not {format!r}")
+
+
+def _font(pdf: object) -> str:
+    styles = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
+    styles["BI"] = "DejaVuSans-BoldOblique.ttf"
+    if not all((_FONTS / f).is_file() for f in styles.values()):
+        return "helvetica"
+    for style, file in styles.items():
+        pdf.add_font("dejavu", style=style, fname=str(_FONTS / file))
+    return "dejavu"
