@@ -116,3 +116,18 @@ def test_the_pdf_reads_back_with_its_actions_sources_chart_and_characters(plan):
 def test_a_format_that_is_not_offered_is_refused(plan):
     with pytest.raises(ValueError, match="md, csv, pdf"):
         exported(plan, load_audit_templates(PROMPTS), "docx", "")
+
+
+def test_the_chart_says_each_figure_in_words_and_tells_not_applicable_from_not_answered():
+    from provision_assistant.retrieval.audit_plan import CoverageRow
+    from provision_assistant.ui.audit_chart import coverage_svg
+
+    rows = [
+        CoverageRow(name="universal", provisions=4, answered=2, applicable=2, score=0.75),
+        CoverageRow(name="targeted", provisions=3, answered=1, applicable=0, score=None),
+        CoverageRow(name="specialist", provisions=2, answered=0, applicable=0, score=None),
+    ]
+    svg = coverage_svg(rows, [], {"universal": "Universal"}, "Coverage <by> tier")
+    assert ">75%<" in svg and ">not applicable<" in svg and ">not answered<" in svg
+    assert 'width="255.0"' in svg  # three quarters of the bar
+    assert "Coverage &lt;by&gt; tier" in svg  # words are escaped, never markup

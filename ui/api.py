@@ -199,10 +199,12 @@ def create_app(settings: Settings, service: AnswerService | None = None, *, chat
     if chat:
         import gradio as gr
 
-        from provision_assistant.ui.chat import build_chat, page_assets
+        from provision_assistant.ui.audit_page import add_audit_page
+        from provision_assistant.ui.chat import build_chat, page_assets, page_functions
 
         blocks = build_chat(holder, settings)
-        app.add_middleware(ChatQueueCheck, functions=lambda: blocks.fns)
+        add_audit_page(blocks, holder, settings)
+        app.add_middleware(ChatQueueCheck, functions=lambda session: page_functions(blocks, session))
         # Mounted last, at the root: the API routes above match first.
         gr.mount_gradio_app(
             app,

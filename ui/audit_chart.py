@@ -11,9 +11,16 @@ from html import escape
 
 from provision_assistant.retrieval.audit_plan import CoverageRow
 
-_WIDTH, _LABEL, _BAR, _ROW, _TOP = 780, 300, 340, 26, 40
+_WIDTH, _LABEL, _BAR, _ROW, _TOP = 800, 300, 340, 26, 40
 _COLOURS = {"universal": "#2e7d32", "targeted": "#ef6c00", "specialist": "#6a1b9a"}
 _AREA = "#1565c0"
+
+
+def shown_score(row: CoverageRow) -> str:
+    """A coverage figure in words: "50%", "not applicable" (answered, none applicable), "not answered"."""
+    if row.score is not None:
+        return f"{round(100 * row.score)}%"
+    return "not applicable" if row.answered else "not answered"
 
 
 def coverage_svg(
@@ -40,10 +47,10 @@ def coverage_svg(
         if row.score is not None:
             width = round(_BAR * row.score, 1)
             parts.append(f'<rect x="{_LABEL}" y="{y + 3}" width="{width}" height="16" fill="{colour}"/>')
-        figure = f"{round(100 * row.score)}%" if row.score is not None else "not answered"
+        figure = shown_score(row)
         parts.append(f'<text x="{_LABEL + _BAR + 8}" y="{y + 15}" fill="#222">{figure}</text>')
         parts.append(
-            f'<text x="{_LABEL + _BAR + 100}" y="{y + 15}" fill="#666">{row.answered}/{row.provisions}</text>'
+            f'<text x="{_LABEL + _BAR + 118}" y="{y + 15}" fill="#666">{row.answered}/{row.provisions}</text>'
         )
         y += _ROW
     parts.append("</svg>")

@@ -17,13 +17,13 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from provision_assistant.ingest.datafile import load_yaml_model
 from provision_assistant.retrieval.audit import STATUSES
-from provision_assistant.retrieval.audit_plan import ActionPlan, CoverageRow
+from provision_assistant.retrieval.audit_plan import ActionPlan, Comparison
 from provision_assistant.retrieval.templates import check_placeholders
-from provision_assistant.ui.audit_chart import coverage_svg
+from provision_assistant.ui.audit_chart import coverage_svg, shown_score
 
 _ALLOWED = {
     "page_intro": set(),
-    "started": {"id", "code", "link"},
+    "started": {"id", "code", "link", "provisions"},
     "plan_heading": {"audit", "title", "phase", "date"},
     "progress": {"answered", "provisions"},
     "coverage_heading": set(),
@@ -90,10 +90,6 @@ def _heading(plan: ActionPlan, t: AuditTemplates, day: str) -> str:
     return t.plan_heading.format(audit=plan.audit, title=plan.title, phase=phase, date=day)
 
 
-def _percent(row: CoverageRow) -> str:
-    return f"{round(100 * row.score)}%" if row.score is not None else "not answered"
-
-
 def markdown(plan: ActionPlan, t: AuditTemplates, day: str) -> str:
     """The plan as Markdown: heading, coverage table, the chosen gaps in the framework's words."""
     lines = [
@@ -104,7 +100,7 @@ def markdown(plan: ActionPlan, t: AuditTemplates, day: str) -> str:
     lines += ["", t.coverage_heading, "", "| | Coverage | Answered |", "|---|---|---|"]
     for row in [*plan.by_tier, *plan.by_area]:
         name = t.tiers.get(row.name, row.name)
-        lines.append(f"| {name} | {_percent(row)} | {row.answered} of {row.provisions} |")
+        lines.append(f"| {name} | {shown_score(row)} | {row.answered} of {row.provisions} |")
     lines += ["", t.coverage_rule, "", t.gaps_heading, "", t.gaps_rule, ""]
     for n, item in enumerate(plan.items, 1):
         note = t.note.format(note=item.note) if item.note else ""
@@ -119,6 +115,29 @@ def markdown(plan: ActionPlan, t: AuditTemplates, day: str) -> str:
             t.stale_item.format(status=t.statuses[s.status], wording=s.wording or s.id) for s in plan.stale
         ]
     return "\n".join([*lines, "", t.plan_footer, ""])
+
+
+def comparison_markdown(c: Comparison, t: AuditTemplates) -> str:
+    """What moved between two audits, tier by tier, then the provisions that moved or stayed open."""
+
+    def score(value: float | None) -> str:
+        return f"{round(100 * value)}%" if value is not None else "not answered"
+
+    lines = [f"**{c.earlier}** → **{c.later}**", "", "| | Before | Now |", "|---|---|---|"]
+    lines += [f"| {t.tiers[tier]} | {score(a)} | {score(b)} |" for tier, (a, b) in c.by_tier.items()]
+    for heading, moved in (
+        ("Better", c.better),
+        ("Worse", c.worse),
+        ("Still open", c.still_open),
+        ("Answered for the first time", c.new),
+    ):
+        lines += ["", f"**{heading}: {len(moved)}**"]
+        for m in moved:
+            before = t.statuses[m.earlier] if m.earlier else "not answered"
+            after = t.statuses[m.later] if m.later else "not answered"
+            words = " ".join(m.text.split())
+            lines.append(f"- {t.tiers[m.tier]}, {m.area}: {before} → {after}: {words[:160]}")
+    return "\n".join(lines)
 
 
 def csv_text(plan: ActionPlan, t: AuditTemplates) -> str:

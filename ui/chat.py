@@ -10,7 +10,7 @@ import html
 import logging
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,6 +48,14 @@ def page_assets() -> dict[str, str]:
         "css": (STATIC / "chat.css").read_text(encoding="utf-8"),
         "js": (STATIC / "chat.js").read_text(encoding="utf-8"),
     }
+
+
+def page_functions(blocks: gr.Blocks, session: str | None) -> Collection[int]:
+    """The functions a session may call: the pages' own, and those its `gr.render` made (never
+    creating a session's state for a hash Gradio does not know)."""
+    if session is not None and session in blocks.state_holder:
+        return blocks.state_holder[session].blocks_config.fns
+    return blocks.fns
 
 
 def _plain_user_chat(gr: object) -> type:
@@ -151,6 +159,7 @@ def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
         return gr.Dropdown(choices=[NO_COUNCIL, *known], value=value)
 
     with gr.Blocks(title=chat.title, fill_height=True) as blocks:
+        gr.Navbar(main_page_name="Chat")  # the audit page (ui/audit_page.py) is the other
         in_use = (
             f"\n\n*{chat.model_in_use.format(model=settings.llm_model)}*"
             if settings.language_model_configured

@@ -63,7 +63,9 @@ class ChatQueueCheck:
     in the log; everything else about a join Gradio validates itself.
     """
 
-    def __init__(self, app: ASGIApp, functions: Callable[[], Collection[int]]) -> None:
+    def __init__(self, app: ASGIApp, functions: Callable[[str | None], Collection[int]]) -> None:
+        """`functions(session_hash)`: the indexes that session may call (a page's `gr.render` adds
+        functions to the session that rendered them)."""
         self.app = app
         self.functions = functions
 
@@ -76,10 +78,12 @@ class ChatQueueCheck:
         if body is None:
             return
         try:
-            index = json.loads(body).get("fn_index")
+            joined = json.loads(body)
+            index, session = joined.get("fn_index"), joined.get("session_hash")
         except (ValueError, AttributeError):
-            index = None  # not a JSON object: Gradio's own validation names the fault
-        if isinstance(index, int) and not isinstance(index, bool) and index not in self.functions():
+            index = session = None  # not a JSON object: Gradio's own validation names the fault
+        session = session if isinstance(session, str) else None
+        if isinstance(index, int) and not isinstance(index, bool) and index not in self.functions(session):
             await refuse(send, 422, f"fn_index {index} names no function of the chat")
             return
         await self.app(scope, replaying(body, receive), send)

@@ -1,0 +1,214 @@
+"""The whole-school audit page, beside the chat (same Gradio app, its own route: /audit).
+
+Staff start an audit or open one with its id and access code (a link carries the id), go
+through the checklist area by area (each answer saved as it is given), then see the coverage
+chart and the ranked gaps, download the action plan, and compare with an earlier audit.
+Everything goes through `AuditBook`, as the API does; domain errors become a message here.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from provision_assistant.ingest.errors import ProvisionsError
+from provision_assistant.retrieval.audit import STATUSES, AuditItem
+from provision_assistant.retrieval.audit_plan import cite
+from provision_assistant.retrieval.links import show_links
+from provision_assistant.ui.audit_export import (
+    AuditTemplates,
+    chart,
+    comparison_markdown,
+    exported,
+    load_audit_templates,
+    markdown,
+)
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+    from provision_assistant.ingest.settings import Settings
+    from provision_assistant.retrieval.templates import AnswerTemplates
+    from provision_assistant.ui.audit_store import Audit
+    from provision_assistant.ui.service_holder import ServiceHolder
+
+log = logging.getLogger(__name__)
+ALL_PHASES = "all phases"
+_FORMATS = {"PDF": "pdf", "Markdown": "md", "CSV (spreadsheet)": "csv"}
+
+
+def item_markdown(item: AuditItem, t: AuditTemplates, answers: AnswerTemplates) -> str:
+    """One provision as the checklist shows it: tier, the framework's words, where it is from."""
+    words = show_links(item.text, answers.dead_links)
+    return f"**{t.tiers[item.tier]}**  \n{words}  \n*{cite(item, answers)}*"
+
+
+def add_audit_page(blocks: gr.Blocks, holder: ServiceHolder, settings: Settings) -> None:
+    import gradio as gr
+
+    t = load_audit_templates(settings.prompts_dir)
+    choices = [(t.statuses[s], s) for s in STATUSES]
+
+    def opened(state: dict | None) -> Audit:
+        if not state:
+            raise gr.Error("Start an audit or open one first.")
+        return holder.audits().open(state["id"], state["code"])
+
+    def start(name: str, document: str, phase: str) -> tuple:
+        try:
+            audit, code, listed = holder.audit_book().create(
+                name, document or "", None if phase == ALL_PHASES else phase
+            )
+        except ProvisionsError as exc:
+            raise gr.Error(str(exc)) from None
+        told = t.started.format(
+            id=audit.id, code=code, link=f"[open this audit](?audit={audit.id})", provisions=listed
+        )
+        return {"id": audit.id, "code": code}, told, *_areas(audit)
+
+    def open_audit(audit_id: str, code: str) -> tuple:
+        try:
+            audit = holder.audits().open(audit_id.strip(), code.strip())
+        except ProvisionsError as exc:
+            raise gr.Error(str(exc)) from None
+        return {"id": audit.id, "code": code.strip()}, f"**Opened:** {audit.name}", *_areas(audit)
+
+    def _areas(audit: Audit) -> tuple[gr.Dropdown, dict]:
+        """The area list, and the view: the audit and the area its checklist shows (one change,
+        so the checklist is drawn once)."""
+        listed = holder.audit_book().checklist(audit.document, audit.phase)
+        areas = list(dict.fromkeys(i.area for i in listed))
+        first = areas[0] if areas else None
+        return gr.Dropdown(choices=areas, value=first, interactive=True), {"id": audit.id, "area": first}
+
+    def saver(item: AuditItem) -> Callable[..., str]:
+        """The save for one provision's status, note and plan box."""
+
+        def save(state: dict | None, status: str | None, note: str, in_plan: bool) -> str:
+            if not status:
+                return gr.skip()
+            try:
+                holder.audit_book().answer(opened(state), item.id, status, note or "", in_plan=in_plan)
+            except ProvisionsError as exc:
+                raise gr.Error(str(exc)) from None
+            words = " ".join(item.text.split())
+            return f"Saved: {t.statuses[status]}: {words[:60]}{'…' if len(words) > 60 else ''}"
+
+        return save
+
+    def results(state: dict | None) -> tuple[str, str]:
+        plan = holder.audit_book().plan(opened(state))
+        return chart(plan, t), markdown(plan, t, date.today().strftime("%d %B %Y"))
+
+    def download(state: dict | None, shown: str) -> gr.File:
+        audit = opened(state)
+        plan = holder.audit_book().plan(audit)
+        fmt = _FORMATS[shown]
+        path = Path(tempfile.mkdtemp(prefix="action-plan-")) / f"action-plan-{audit.id}.{fmt}"
+        path.write_bytes(exported(plan, t, fmt, date.today().strftime("%d %B %Y")))
+        return gr.File(value=str(path), visible=True)
+
+    def compared(state: dict | None, earlier_id: str, earlier_code: str) -> str:
+        try:
+            earlier = holder.audits().open(earlier_id.strip(), earlier_code.strip())
+            return comparison_markdown(holder.audit_book().compare(earlier, opened(state)), t)
+        except ProvisionsError as exc:
+            raise gr.Error(str(exc)) from None
+
+    def on_load(request: gr.Request) -> tuple:
+        documents = holder.audit_book().documents() if holder.service else []
+        framework = next((d for d in documents if "framework" in d), documents[0] if documents else None)
+        return gr.Dropdown(choices=documents, value=framework), request.query_params.get("audit", "")
+
+    # Gradio passes the request by the parameter's type; postponed annotations are only strings.
+    on_load.__annotations__["request"] = gr.Request
+
+    with blocks.route("Audit", "/audit") as page:
+        gr.Markdown(f"# Whole-school audit\n\n{t.page_intro}", elem_id="audit-intro")
+        state = gr.State(None)
+        with gr.Accordion("Start an audit", open=True):
+            with gr.Row():
+                name = gr.Textbox(label="Name", placeholder="Autumn 2026", elem_id="audit-name")
+                document = gr.Dropdown([], label="Framework", elem_id="audit-document")
+                phase = gr.Dropdown(
+                    [ALL_PHASES, "early years", "primary", "secondary"],
+                    value=ALL_PHASES,
+                    label="Phase",
+                    elem_id="audit-phase",
+                )
+            start_button = gr.Button("Start the audit", variant="primary", elem_id="audit-start")
+        with gr.Accordion("Open an audit", open=False):
+            with gr.Row():
+                audit_id = gr.Textbox(label="Audit id", elem_id="audit-id")
+                code = gr.Textbox(label="Access code", type="password", elem_id="audit-code")
+            open_button = gr.Button("Open", elem_id="audit-open")
+        told = gr.Markdown(elem_id="audit-told")
+        area = gr.Dropdown([], label="Area", elem_id="audit-area")
+        saved = gr.Markdown(elem_id="audit-saved")
+
+        view = gr.State(None)
+
+        @gr.render(inputs=[state, view], triggers=[view.change])
+        def checklist_area(state_value: dict | None, shown: dict | None) -> None:
+            if not state_value or not shown or not shown["area"]:
+                return
+            chosen = shown["area"]
+            audit = opened(state_value)
+            book = holder.audit_book()
+            answers = book.store.answers(audit)
+            for item in book.checklist(audit.document, audit.phase):
+                if item.area != chosen:
+                    continue
+                given = answers.get(item.id)
+                with gr.Group(elem_classes=["audit-item"]):
+                    gr.Markdown(item_markdown(item, t, book.templates))
+                    with gr.Row():
+                        # Keyed by audit and provision: without keys Gradio kept the previous area's
+                        # choices on the controls drawn in the same places.
+                        key = f"{audit.id}-{item.id}"
+                        status = gr.Radio(
+                            choices, value=given.status if given else None, label="Status", key=f"s-{key}"
+                        )
+                        note = gr.Textbox(
+                            value=given.note if given else "",
+                            label="Note on the school's practice (optional; never a pupil)",
+                            key=f"n-{key}",
+                        )
+                        in_plan = gr.Checkbox(
+                            value=given.in_plan if given else True,
+                            label="In the action plan",
+                            key=f"p-{key}",
+                        )
+                    save, inputs = saver(item), [state, status, note, in_plan]
+                    status.input(save, inputs, saved, show_progress="hidden")
+                    note.blur(save, inputs, saved, show_progress="hidden")
+                    in_plan.input(save, inputs, saved, show_progress="hidden")
+
+        gr.Markdown("## Coverage and gaps")
+        show = gr.Button("Show the coverage and the gaps", elem_id="audit-results")
+        picture = gr.HTML(elem_id="audit-chart")
+        gaps = gr.Markdown(elem_id="audit-gaps")
+        with gr.Row():
+            fmt = gr.Radio(list(_FORMATS), value="PDF", label="Action plan format", elem_id="audit-format")
+            export_button = gr.Button("Download the action plan", elem_id="audit-export")
+        plan_file = gr.File(label="Action plan", interactive=False, visible=False, elem_id="audit-file")
+        with gr.Accordion("Compare with an earlier audit", open=False):
+            with gr.Row():
+                earlier_id = gr.Textbox(label="Earlier audit id", elem_id="audit-earlier-id")
+                earlier_code = gr.Textbox(
+                    label="Its access code", type="password", elem_id="audit-earlier-code"
+                )
+            compare_button = gr.Button("Compare", elem_id="audit-compare")
+            comparison = gr.Markdown(elem_id="audit-comparison")
+
+        start_button.click(start, [name, document, phase], [state, told, area, view])
+        open_button.click(open_audit, [audit_id, code], [state, told, area, view])
+        area.input(lambda s, a: {"id": s["id"], "area": a} if s else None, [state, area], view)
+        show.click(results, state, [picture, gaps])
+        export_button.click(download, [state, fmt], plan_file)
+        compare_button.click(compared, [state, earlier_id, earlier_code], comparison)
+        page.load(on_load, None, [document, audit_id])
