@@ -89,6 +89,15 @@ class Summary(_Strict):
     model: str = Field(description="the model that wrote it")
 
 
+class AuditOffer(_Strict):
+    """A question asked what a school should have in place: the answer lists one framework area's
+    Universal offer, and a whole-school audit of that framework can start from it."""
+
+    document: str = Field(description="the framework document, as /api/documents and /api/audits name it")
+    title: str
+    area: str
+
+
 class Answer(_Strict):
     """The tiered answer to one question."""
 
@@ -102,6 +111,9 @@ class Answer(_Strict):
         None, description="the tier shown first when it holds what a lookup asked for"
     )
     safeguarding: Safeguarding | None = None
+    audit_offer: AuditOffer | None = Field(
+        None, description="when the answer is an area's Universal offer as a checklist (start an audit)"
+    )
     follows: str | None = Field(None, description="the earlier question a follow-up was read with")
     summary: Summary | None = Field(None, description="only when a language model is configured for it")
     model_note: str | None = Field(

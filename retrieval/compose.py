@@ -84,6 +84,9 @@ def compose(selection: Selection, templates: AnswerTemplates) -> dict:
         }
     suggestions = []
     parts = [templates.heading.format(question=selection.question), templates.tier_guide]
+    offer = selection.area_checklist
+    if offer is not None:
+        parts.append(templates.area_checklist.format(area=offer.area, title=offer.title))
     for tier in shown_order(selection.lead):
         picks = selection.picks.get(tier, [])
         if not picks:
@@ -109,7 +112,14 @@ def compose(selection: Selection, templates: AnswerTemplates) -> dict:
             shown = _indent(shown_words(text, templates, left_out))
             lines.append(templates.suggestion.format(n=len(suggestions), text=shown, citation=cited))
         parts.append("\n".join(lines))
+    if offer is not None:
+        parts.append(templates.audit_offer.format(area=offer.area, title=offer.title))
     parts.append(templates.footer)
+    audit = (
+        {"audit_offer": {"document": offer.document, "title": offer.title, "area": offer.area}}
+        if offer is not None
+        else {}
+    )
     return {
         "question": selection.question,
         "phase": selection.phase,
@@ -118,4 +128,5 @@ def compose(selection: Selection, templates: AnswerTemplates) -> dict:
         "sources": sources,
         "answer": "\n\n".join(parts),
         "lead": selection.lead,  # the tier shown first when it holds what a lookup asked for
+        **audit,
     }

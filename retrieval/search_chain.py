@@ -10,6 +10,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
+from provision_assistant.retrieval.in_place import asks_what_in_place, checklist_answer
 from provision_assistant.retrieval.judged_select import select_judged
 from provision_assistant.retrieval.library import Library
 from provision_assistant.retrieval.lookup import lead_with, listing
@@ -49,6 +50,8 @@ def build_search(
                 x["question"], *found, library, policy, relevance, x["phase"], x["council"]
             )
         chosen = council_first(chosen, policy.max_sources)
+        if asks_what_in_place(x["question"]):
+            return checklist_answer(chosen, library)
         return lead_with(chosen, listing(x["question"], library.units.values()), library)
 
     query = itemgetter("query")

@@ -87,6 +87,15 @@ class Pick:
 
 
 @dataclass(frozen=True)
+class AreaChecklist:
+    """The framework area whose Universal offer a selection lists (retrieval/in_place.py)."""
+
+    document: str
+    title: str
+    area: str
+
+
+@dataclass(frozen=True)
 class Selection:
     question: str
     phase: str | None
@@ -94,6 +103,7 @@ class Selection:
     sources: list[tuple[Passage, float]]  # ranked best first
     council: str | None = None
     lead: str | None = None  # the tier (or "none") shown first: it holds what a lookup asked for
+    area_checklist: AreaChecklist | None = None  # the Universal offer of one area was asked for
 
     @property
     def covered(self) -> bool:

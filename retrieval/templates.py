@@ -22,6 +22,8 @@ _ALLOWED = {
     "citation": {"title", "council", "section", "page"},
     "council": {"council"},
     "page": {"page"},
+    "area_checklist": {"area", "title"},
+    "audit_offer": {"area", "title"},
     "not_covered": set(),
     "footer": set(),
 }
@@ -44,6 +46,8 @@ class AnswerTemplates(BaseModel):
     citation: str
     council: str
     page: str
+    area_checklist: str
+    audit_offer: str
     not_covered: str
     footer: str
 

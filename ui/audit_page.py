@@ -19,6 +19,7 @@ from provision_assistant.ingest.errors import ProvisionsError
 from provision_assistant.retrieval.audit import STATUSES, AuditItem
 from provision_assistant.retrieval.audit_plan import cite
 from provision_assistant.retrieval.links import show_links
+from provision_assistant.retrieval.phase import PHASES
 from provision_assistant.ui.audit_export import (
     AuditTemplates,
     chart,
@@ -58,7 +59,7 @@ def add_audit_page(blocks: gr.Blocks, holder: ServiceHolder, settings: Settings)
             raise gr.Error("Start an audit or open one first.")
         return holder.audits().open(state["id"], state["code"])
 
-    def start(name: str, document: str, phase: str) -> tuple:
+    def start(name: str, document: str, phase: str, wanted: str | None) -> tuple:
         try:
             audit, code, listed = holder.audit_book().create(
                 name, document or "", None if phase == ALL_PHASES else phase
@@ -68,7 +69,7 @@ def add_audit_page(blocks: gr.Blocks, holder: ServiceHolder, settings: Settings)
         told = t.started.format(
             id=audit.id, code=code, link=f"[open this audit](?audit={audit.id})", provisions=listed
         )
-        return {"id": audit.id, "code": code}, told, *_areas(audit)
+        return {"id": audit.id, "code": code}, told, *_areas(audit, wanted)
 
     def open_audit(audit_id: str, code: str) -> tuple:
         try:
@@ -77,12 +78,12 @@ def add_audit_page(blocks: gr.Blocks, holder: ServiceHolder, settings: Settings)
             raise gr.Error(str(exc)) from None
         return {"id": audit.id, "code": code.strip()}, f"**Opened:** {audit.name}", *_areas(audit)
 
-    def _areas(audit: Audit) -> tuple[gr.Dropdown, dict]:
+    def _areas(audit: Audit, wanted: str | None = None) -> tuple[gr.Dropdown, dict]:
         """The area list, and the view: the audit and the area its checklist shows (one change,
         so the checklist is drawn once)."""
         listed = holder.audit_book().checklist(audit.document, audit.phase)
         areas = list(dict.fromkeys(i.area for i in listed))
-        first = areas[0] if areas else None
+        first = wanted if wanted in areas else (areas[0] if areas else None)
         return gr.Dropdown(choices=areas, value=first, interactive=True), {"id": audit.id, "area": first}
 
     def saver(item: AuditItem) -> Callable[..., str]:
@@ -120,9 +121,20 @@ def add_audit_page(blocks: gr.Blocks, holder: ServiceHolder, settings: Settings)
             raise gr.Error(str(exc)) from None
 
     def on_load(request: gr.Request) -> tuple:
+        """The frameworks to choose from; a link's audit id, or (from the chat's offer) its
+        framework, phase and area."""
+        asked = request.query_params
         documents = holder.audit_book().documents() if holder.service else []
         framework = next((d for d in documents if "framework" in d), documents[0] if documents else None)
-        return gr.Dropdown(choices=documents, value=framework), request.query_params.get("audit", "")
+        if asked.get("document") in documents:
+            framework = asked["document"]
+        phase = asked.get("phase") if asked.get("phase") in PHASES else ALL_PHASES
+        return (
+            gr.Dropdown(choices=documents, value=framework),
+            phase,
+            asked.get("audit", ""),
+            asked.get("area"),
+        )
 
     # Gradio passes the request by the parameter's type; postponed annotations are only strings.
     on_load.__annotations__["request"] = gr.Request
@@ -130,6 +142,7 @@ def add_audit_page(blocks: gr.Blocks, holder: ServiceHolder, settings: Settings)
     with blocks.route("Audit", "/audit") as page:
         gr.Markdown(f"# Whole-school audit\n\n{t.page_intro}", elem_id="audit-intro")
         state = gr.State(None)
+        wanted_area = gr.State(None)  # the area the chat's offer named, shown first
         with gr.Accordion("Start an audit", open=True):
             with gr.Row():
                 name = gr.Textbox(label="Name", placeholder="Autumn 2026", elem_id="audit-name")
@@ -205,10 +218,10 @@ def add_audit_page(blocks: gr.Blocks, holder: ServiceHolder, settings: Settings)
             compare_button = gr.Button("Compare", elem_id="audit-compare")
             comparison = gr.Markdown(elem_id="audit-comparison")
 
-        start_button.click(start, [name, document, phase], [state, told, area, view])
+        start_button.click(start, [name, document, phase, wanted_area], [state, told, area, view])
         open_button.click(open_audit, [audit_id, code], [state, told, area, view])
         area.input(lambda s, a: {"id": s["id"], "area": a} if s else None, [state, area], view)
         show.click(results, state, [picture, gaps])
         export_button.click(download, [state, fmt], plan_file)
         compare_button.click(compared, [state, earlier_id, earlier_code], comparison)
-        page.load(on_load, None, [document, audit_id])
+        page.load(on_load, None, [document, phase, audit_id, wanted_area])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -34,6 +35,7 @@ _ALLOWED = {
     "plan_heading": {"question", "date"},
     "plan_item": {"n", "text", "citation"},
     "plan_footer": set(),
+    "audit_link": {"area", "link"},
 }
 
 
@@ -63,6 +65,7 @@ class ChatTemplates(BaseModel):
     plan_heading: str
     plan_item: str
     plan_footer: str
+    audit_link: str
 
     @model_validator(mode="after")
     def _placeholders(self) -> ChatTemplates:
@@ -111,6 +114,9 @@ def answer_sections(answer: Answer, chat: ChatTemplates, templates: AnswerTempla
     if answer.status not in ("answered", "safeguarding"):
         yield templates.not_covered
         return
+    offer = answer.audit_offer
+    if offer is not None:
+        yield templates.area_checklist.format(area=offer.area, title=offer.title) + "\n\n"
     n = 0
     for tier in shown_order(answer.lead):
         items = []
@@ -120,7 +126,21 @@ def answer_sections(answer: Answer, chat: ChatTemplates, templates: AnswerTempla
             items.append(_item(chat.suggestion, suggestion, sources, chat, n=n, text=_in_item(shown, n)))
         if items:
             yield templates.tier_headings[tier] + "\n\n" + "\n\n".join(items) + "\n\n"
+    if offer is not None:
+        yield audit_link(answer, chat) + "\n\n"
     yield chat.footer
+
+
+def audit_link(answer: Answer, chat: ChatTemplates) -> str:
+    """The offer to audit the school against the area listed: a link to the audit page, set up
+    for this framework, phase and area."""
+    offer = answer.audit_offer
+    query = {
+        "document": offer.document,
+        "area": offer.area,
+        **({"phase": answer.phase} if answer.phase else {}),
+    }
+    return chat.audit_link.format(area=offer.area, link="audit?" + urlencode(query, quote_via=quote))
 
 
 def _item(
@@ -178,6 +198,9 @@ def support_plan(answer: Answer, chat: ChatTemplates, templates: AnswerTemplates
         parts.append(templates.not_covered)
     if answer.summary is not None:
         parts.append(templates.summary_block.format(text=answer.summary.text))
+    offer = answer.audit_offer
+    if offer is not None:
+        yield templates.area_checklist.format(area=offer.area, title=offer.title) + "\n\n"
     n = 0
     for tier in shown_order(answer.lead):
         items = [s for s in answer.suggestions if s.tier == tier]
