@@ -3,9 +3,13 @@
 "What should a primary have in place for attendance?", "what do we need in place for
 transition?", "what's the universal offer for friendships?" ask for whole-school practice
 in one area of a framework, as a checklist, not for the few provisions that best match their
-words. The search still decides which area: the best-ranked framework theme among the
-sources. The answer is then every Universal provision of that area in the framework's order
-(for the phase asked about, when one is), with an offer to audit the school against it.
+words. "We have a Y3 starting in September who uses a wheelchair, what do we need in place?"
+asks the same about one pupil (or a group: "our Y6 SEND kids"): a year group, an age, a pupil
+or a pronoun makes it a question about them, answered as any other.
+
+The search still decides which area: the best-ranked framework theme among the sources. The
+answer is then every Universal provision of that area in the framework's order (for the phase
+asked about, when one is), with an offer to audit the school against it.
 """
 
 from __future__ import annotations
@@ -15,20 +19,36 @@ from dataclasses import replace
 
 from provision_assistant.ingest.units import decode_phases
 from provision_assistant.retrieval.library import Library
+from provision_assistant.retrieval.phase import names_year_or_age
 from provision_assistant.retrieval.select import AreaChecklist, Pick, Selection
 
-# An asking word, then within the sentence "in place" (have, be, need, put ... in place) or
-# "universal offer|provision|practice". "Is the plan in place yet?" asks no such thing.
+# An asking word, then within the sentence "in place" (have, be, need ... in place) or
+# "universal offer|provision|practice". "Is the plan in place yet?" asks no such thing, and
+# "what can we put in place" asks for actions on a situation, as staff write about a pupil.
 _ASKS = re.compile(
     r"\b(?:what|which|list|checklist)\b[^?.!]{0,80}?"
-    r"(?:\b(?:have|has|be|need|needs|put|got|having)\s+(?:\w+\s+){0,2}?in\s+place\b"
+    r"(?:\b(?:have|has|be|need|needs|having)\s+(?:\w+\s+){0,2}?in\s+place\b"
     r"|\buniversal\s+(?:offer|provision|practice|support)\b)",
     re.IGNORECASE,
 )
 
 
+# A pupil or group the question is about: "a Y3", "Y6 SEND kids", "10yo", "she", "the boy",
+# "a few pupils"; "every pupil", "all children", "pupils" in general are the whole school.
+_SOMEONE = re.compile(
+    r"\b(?:he|she|him|her|his|hers)\b"
+    r"|\b(?:a few|a couple of|a group of|small group|these|those)\b"
+    r"|(?<!every )(?<!each )(?<!all )(?<!any )"
+    r"\b(?:pupil|child|kid|student|boy|girl|learner|son|daughter|toddler)\b",
+    re.IGNORECASE,
+)
+
+
 def asks_what_in_place(question: str) -> bool:
-    return _ASKS.search(question) is not None
+    """A question about what a school or setting as a whole should have in place."""
+    if _ASKS.search(question) is None:
+        return False
+    return not (_SOMEONE.search(question) or names_year_or_age(question))
 
 
 def checklist_answer(selection: Selection, library: Library) -> Selection:
@@ -54,7 +74,14 @@ def checklist_answer(selection: Selection, library: Library) -> Selection:
         universal.sort(key=lambda u: int(u.metadata.get("position") or 0))
         picks = [Pick(u, (), (library.passage_of(u.id),)) for u in universal]
         found = AreaChecklist(document, meta.get("short_title") or meta.get("title", ""), area)
-        return replace(selection, picks={"universal": picks}, lead="universal", area_checklist=found)
+        # Every passage a suggestion cites is among the sources, first (citations resolve there).
+        cited = {p.passages[0].id: p.passages[0] for p in picks}
+        best = max((score for _, score in selection.sources), default=1.0)
+        sources = [(c, best) for c in cited.values()]
+        sources += [(p, score) for p, score in selection.sources if p.id not in cited]
+        return replace(
+            selection, picks={"universal": picks}, lead="universal", area_checklist=found, sources=sources
+        )
     return selection
 
 

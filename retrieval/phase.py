@@ -59,3 +59,8 @@ def fits_phase(unit_phases: str, phase: str | None) -> bool:
     """False when the documents mark a unit for other phases only."""
     marked = decode_phases(unit_phases)
     return phase is None or not marked or phase in marked
+
+
+def names_year_or_age(question: str) -> bool:
+    """Whether the question names a year group or an age (a pupil or a group, not the school)."""
+    return bool(_YEAR.search(question) or _AGE.search(question))

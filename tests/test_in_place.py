@@ -20,9 +20,19 @@ from tests.test_select import TEMPLATES, hits, unit
         ("which things should be in place across school for belonging", True),
         ("what's our universal offer for friendships?", True),
         ("checklist of what needs to be in place for wellbeing", True),
+        ("what should every school have in place so all pupils feel they belong", True),
         ("is the support plan in place yet?", False),  # no asking word before it
         ("Year 8 pupil anxious about the canteen", False),
         ("what can we put in for a pupil who refuses school", False),
+        # the same words about one pupil or a group (development cases' phrasings)
+        (
+            "a Y3 starting in sept uses a wheelchair, what do we need in place before she arrives",
+            False,
+        ),
+        ("y6 moving up to big school in sept, v anxious, what can we put in place", False),
+        ("few of our Y6 SEND kids are dreading secondary, what do we need in place?", False),
+        ("a few pupils are struggling at lunch, what should be in place?", False),
+        ("what should we have in place for the boy who hides in the toilets", False),
     ],
 )
 def test_a_question_about_what_should_be_in_place_is_recognised(question, asks):
@@ -58,6 +68,9 @@ def test_the_answer_is_the_best_areas_universal_offer_in_order_for_the_phase_wit
     assert made["audit_offer"] == {"document": "framework", "title": "Framework", "area": "Attendance"}
     assert "start an audit of Framework" in made["answer"]
     assert all(s["citation"].endswith("Attendance theme") for s in made["suggestions"])
+    sources = [source["id"] for source in made["sources"]]
+    assert all(set(s["source_ids"]) <= set(sources) for s in made["suggestions"])  # citations resolve
+    assert sources[0] == made["suggestions"][0]["source_ids"][0]
 
 
 @pytest.mark.unit
