@@ -91,3 +91,28 @@ def test_an_audit_from_start_to_chart_gaps_and_pdf(site):  # noqa: F811
     assert second.get_by_label("In place", exact=True).is_checked()
     assert not second.get_by_label("Not yet", exact=True).is_checked()
     colleague.close()
+
+
+def test_the_chats_checklist_offers_an_audit_set_up_for_its_framework_phase_and_area(site):  # noqa: F811
+    from tests.test_chat_browser import ask, open_chat
+
+    page = open_chat(site, 1280, 1400)
+    ask(page, "what should a secondary school have in place for transition?")
+    offer = page.locator("#answers a", has_text="Start an audit of Transition")
+    offer.wait_for(timeout=60_000)
+    assert "Universal" in page.locator("#answers").inner_text()
+    with page.expect_popup(timeout=30_000) as opened:  # a new tab: the chat stays open
+        offer.click()
+    chat, page = page, opened.value
+    assert "/audit?" in page.url
+    page.locator("#audit-start").wait_for(timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelector('#audit-phase input')?.value === 'secondary'", timeout=30_000
+    )
+    page.locator("#audit-name textarea, #audit-name input").first.fill("Transition check")
+    page.locator("#audit-start").click()
+    page.locator(ITEM).first.wait_for(timeout=30_000)
+    assert page.locator("#audit-area input").input_value() == "Transition"
+    assert "Transition ›" in page.locator(ITEM).first.inner_text()
+    page.close()
+    chat.close()

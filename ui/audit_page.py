@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from provision_assistant.ingest.settings import Settings
     from provision_assistant.retrieval.templates import AnswerTemplates
+    from provision_assistant.ui.audit_book import AuditBook
     from provision_assistant.ui.audit_store import Audit
     from provision_assistant.ui.service_holder import ServiceHolder
 
@@ -54,16 +55,23 @@ def add_audit_page(blocks: gr.Blocks, holder: ServiceHolder, settings: Settings)
     t = load_audit_templates(settings.prompts_dir)
     choices = [(t.statuses[s], s) for s in STATUSES]
 
+    def book() -> AuditBook:
+        """Audits over the index being served; a message, not an error page, while it loads."""
+        if holder.service is None:
+            raise gr.Error(holder.error or "The assistant is still starting up; try again in a few seconds.")
+        return holder.audit_book()
+
     def opened(state: dict | None) -> Audit:
         if not state:
             raise gr.Error("Start an audit or open one first.")
-        return holder.audits().open(state["id"], state["code"])
+        try:
+            return book().store.open(state["id"], state["code"])
+        except ProvisionsError as exc:
+            raise gr.Error(str(exc)) from None
 
     def start(name: str, document: str, phase: str, wanted: str | None) -> tuple:
         try:
-            audit, code, listed = holder.audit_book().create(
-                name, document or "", None if phase == ALL_PHASES else phase
-            )
+            audit, code, listed = book().create(name, document or "", None if phase == ALL_PHASES else phase)
         except ProvisionsError as exc:
             raise gr.Error(str(exc)) from None
         told = t.started.format(
@@ -73,7 +81,7 @@ def add_audit_page(blocks: gr.Blocks, holder: ServiceHolder, settings: Settings)
 
     def open_audit(audit_id: str, code: str) -> tuple:
         try:
-            audit = holder.audits().open(audit_id.strip(), code.strip())
+            audit = book().store.open(audit_id.strip(), code.strip())
         except ProvisionsError as exc:
             raise gr.Error(str(exc)) from None
         return {"id": audit.id, "code": code.strip()}, f"**Opened:** {audit.name}", *_areas(audit)
@@ -81,7 +89,7 @@ def add_audit_page(blocks: gr.Blocks, holder: ServiceHolder, settings: Settings)
     def _areas(audit: Audit, wanted: str | None = None) -> tuple[gr.Dropdown, dict]:
         """The area list, and the view: the audit and the area its checklist shows (one change,
         so the checklist is drawn once)."""
-        listed = holder.audit_book().checklist(audit.document, audit.phase)
+        listed = book().checklist(audit.document, audit.phase)
         areas = list(dict.fromkeys(i.area for i in listed))
         first = wanted if wanted in areas else (areas[0] if areas else None)
         return gr.Dropdown(choices=areas, value=first, interactive=True), {"id": audit.id, "area": first}
@@ -93,7 +101,7 @@ def add_audit_page(blocks: gr.Blocks, holder: ServiceHolder, settings: Settings)
             if not status:
                 return gr.skip()
             try:
-                holder.audit_book().answer(opened(state), item.id, status, note or "", in_plan=in_plan)
+                book().answer(opened(state), item.id, status, note or "", in_plan=in_plan)
             except ProvisionsError as exc:
                 raise gr.Error(str(exc)) from None
             words = " ".join(item.text.split())
@@ -102,12 +110,12 @@ def add_audit_page(blocks: gr.Blocks, holder: ServiceHolder, settings: Settings)
         return save
 
     def results(state: dict | None) -> tuple[str, str]:
-        plan = holder.audit_book().plan(opened(state))
+        plan = book().plan(opened(state))
         return chart(plan, t), markdown(plan, t, date.today().strftime("%d %B %Y"))
 
     def download(state: dict | None, shown: str) -> gr.File:
         audit = opened(state)
-        plan = holder.audit_book().plan(audit)
+        plan = book().plan(audit)
         fmt = _FORMATS[shown]
         path = Path(tempfile.mkdtemp(prefix="action-plan-")) / f"action-plan-{audit.id}.{fmt}"
         path.write_bytes(exported(plan, t, fmt, date.today().strftime("%d %B %Y")))
@@ -115,8 +123,8 @@ def add_audit_page(blocks: gr.Blocks, holder: ServiceHolder, settings: Settings)
 
     def compared(state: dict | None, earlier_id: str, earlier_code: str) -> str:
         try:
-            earlier = holder.audits().open(earlier_id.strip(), earlier_code.strip())
-            return comparison_markdown(holder.audit_book().compare(earlier, opened(state)), t)
+            earlier = book().store.open(earlier_id.strip(), earlier_code.strip())
+            return comparison_markdown(book().compare(earlier, opened(state)), t)
         except ProvisionsError as exc:
             raise gr.Error(str(exc)) from None
 
@@ -124,7 +132,7 @@ def add_audit_page(blocks: gr.Blocks, holder: ServiceHolder, settings: Settings)
         """The frameworks to choose from; a link's audit id, or (from the chat's offer) its
         framework, phase and area."""
         asked = request.query_params
-        documents = holder.audit_book().documents() if holder.service else []
+        documents = book().documents() if holder.service else []
         framework = next((d for d in documents if "framework" in d), documents[0] if documents else None)
         if asked.get("document") in documents:
             framework = asked["document"]
@@ -171,14 +179,14 @@ def add_audit_page(blocks: gr.Blocks, holder: ServiceHolder, settings: Settings)
                 return
             chosen = shown["area"]
             audit = opened(state_value)
-            book = holder.audit_book()
-            answers = book.store.answers(audit)
-            for item in book.checklist(audit.document, audit.phase):
+            audits = book()
+            answers = audits.store.answers(audit)
+            for item in audits.checklist(audit.document, audit.phase):
                 if item.area != chosen:
                     continue
                 given = answers.get(item.id)
                 with gr.Group(elem_classes=["audit-item"]):
-                    gr.Markdown(item_markdown(item, t, book.templates))
+                    gr.Markdown(item_markdown(item, t, audits.templates))
                     with gr.Row():
                         # Keyed by audit and provision: without keys Gradio kept the previous area's
                         # choices on the controls drawn in the same places.
