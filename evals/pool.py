@@ -1,6 +1,6 @@
 """Pool what every system shows for each test question, for graders who do not know which showed what.
 
-    .venv/bin/python -m provision_assistant.evals.pool --cases evals/cases/test-3 --out POOL_DIR [--parts 6]
+    .venv/bin/python -m provision_assistant.evals.pool --cases evals/cases/test-4 --out POOL_DIR [--parts 6]
 
 Systems: the project with its relevance judge, the project without it (the searches'
 own scores, as before issue 12), and the two baselines (the chunks they rank within

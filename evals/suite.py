@@ -29,18 +29,18 @@ MODEL_SYSTEM = "project+model"  # the project with the configured language model
 EVALS_DIR = Path(str(resources.files("provision_assistant.evals")))
 # The frozen test set (written blind, run to report) is what `provisions eval` measures and
 # gates; development cases (tuned on) have their own gates and reference runs.
-TEST_CASES = EVALS_DIR / "cases" / "test-3"
+TEST_CASES = EVALS_DIR / "cases" / "test-4"
 DEV_CASES = EVALS_DIR / "cases" / "dev"
-# The first two blind sets: frozen test sets until the rules on whom a provision is for were
-# written after reading the provisions they said to avoid; development data since.
-DEV_BLIND_CASES = (EVALS_DIR / "cases" / "dev-blind-1", EVALS_DIR / "cases" / "dev-blind-2")
+# The first three blind sets: each a frozen test set until something was changed after its run
+# (their READMEs say what); development data since.
+DEV_BLIND_CASES = tuple(EVALS_DIR / "cases" / f"dev-blind-{n}" for n in (1, 2, 3))
 ALL_CASES = (DEV_CASES, *DEV_BLIND_CASES, TEST_CASES)
 DEFAULT_CASES = TEST_CASES
-DEFAULT_GATES = EVALS_DIR / "gates-test-3.yaml"
-DEFAULT_REFERENCE = EVALS_DIR / "reference-run-test-3.json"
+DEFAULT_GATES = EVALS_DIR / "gates-test-4.yaml"
+DEFAULT_REFERENCE = EVALS_DIR / "reference-run-test-4.json"
 # Each set CI measures, with its gates and the reference run it is compared with.
 GOLD_SETS: dict[str, tuple[Path, Path, Path]] = {
-    "test-3": (TEST_CASES, DEFAULT_GATES, DEFAULT_REFERENCE),
+    "test-4": (TEST_CASES, DEFAULT_GATES, DEFAULT_REFERENCE),
     **{
         dev.name: (dev, EVALS_DIR / f"gates-{dev.name}.yaml", EVALS_DIR / f"reference-run-{dev.name}.json")
         for dev in (DEV_CASES, *DEV_BLIND_CASES)

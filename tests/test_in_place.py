@@ -96,3 +96,8 @@ def test_what_a_primary_should_have_in_place_for_attendance_with_the_real_index(
     link = audit_link(answer, load_chat_templates(PROMPTS))
     assert "audit?document=northumberland-belonging" in link and "area=Attendance%20Matters" in link
     assert "phase=primary" in link
+    from provision_assistant.retrieval.templates import load_templates
+    from provision_assistant.ui.chat_render import support_plan
+
+    plan = support_plan(answer, load_chat_templates(PROMPTS), load_templates(PROMPTS), "2 December 2026")
+    assert "Universal) offer of **Attendance Matters**" in plan and answer.suggestions[0].citation in plan

@@ -200,7 +200,7 @@ def support_plan(answer: Answer, chat: ChatTemplates, templates: AnswerTemplates
         parts.append(templates.summary_block.format(text=answer.summary.text))
     offer = answer.audit_offer
     if offer is not None:
-        yield templates.area_checklist.format(area=offer.area, title=offer.title) + "\n\n"
+        parts.append(templates.area_checklist.format(area=offer.area, title=offer.title))
     n = 0
     for tier in shown_order(answer.lead):
         items = [s for s in answer.suggestions if s.tier == tier]

@@ -67,12 +67,12 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--gates",
         type=Path,
-        help="gate thresholds (default: evals/gates-test-3.yaml, for the bundled test set only)",
+        help="gate thresholds (default: evals/gates-test-4.yaml, for the bundled test set only)",
     )
     ev.add_argument("--no-gates", action="store_true", help="report only; never fail on a gate")
     ev.add_argument("--out", type=Path, help="folder for run.json, report.html and exports")
     ev.add_argument(
-        "--compare", type=Path, help="earlier run.json (default: evals/reference-run-test-3.json)"
+        "--compare", type=Path, help="earlier run.json (default: evals/reference-run-test-4.json)"
     )
     add_reference_arguments(ev)
     ev.add_argument("--no-baselines", action="store_true", help="run the project only (faster)")

@@ -18,7 +18,7 @@ EXIT_OK, EXIT_FAILED = 0, 1
 MAX_LISTED = 20
 
 SAVE_REFERENCE_HELP = (
-    "save this run as the new reference (the --compare file, by default evals/reference-run-test-3.json), "
+    "save this run as the new reference (the --compare file, by default evals/reference-run-test-4.json), "
     "accepting the questions "
     "that got worse: they are reported but do not fail the run"
 )
