@@ -38,12 +38,15 @@ ALL_CASES = (DEV_CASES, *DEV_BLIND_CASES, TEST_CASES)
 DEFAULT_CASES = TEST_CASES
 DEFAULT_GATES = EVALS_DIR / "gates-test-4.yaml"
 DEFAULT_REFERENCE = EVALS_DIR / "reference-run-test-4.json"
-# Each set CI measures, with its gates and the reference run it is compared with.
+# Each set CI measures, with its gates and the reference run it is compared with: the test set, the
+# original development cases and the latest blind set that became development data. The two older
+# blind sets are measured by command (`provisions eval --cases evals/cases/dev-blind-1 ...`, README),
+# to keep the whole test run within its time.
 GOLD_SETS: dict[str, tuple[Path, Path, Path]] = {
     "test-4": (TEST_CASES, DEFAULT_GATES, DEFAULT_REFERENCE),
     **{
         dev.name: (dev, EVALS_DIR / f"gates-{dev.name}.yaml", EVALS_DIR / f"reference-run-{dev.name}.json")
-        for dev in (DEV_CASES, *DEV_BLIND_CASES)
+        for dev in (DEV_CASES, DEV_BLIND_CASES[-1])
     },
 }
 

@@ -157,7 +157,7 @@ def test_an_enforced_gate_on_a_metric_with_no_value_fails_and_says_why(tmp_path)
 def test_the_latency_gate_is_a_ratio_to_the_floor_not_milliseconds():
     gates = load_gates(DEFAULT_GATES)
     assert "latency_p95_ms" not in gates
-    assert gates["latency_p95_ratio"].max == 4.0 and not gates["latency_p95_ratio"].pending
+    assert gates["latency_p95_ratio"].max <= 4.5 and not gates["latency_p95_ratio"].pending
 
 
 @pytest.mark.parametrize(
