@@ -133,3 +133,41 @@ def test_an_older_audit_file_gains_the_new_columns_and_keeps_its_answers(tmp_pat
     kept = store.answers(audit)
     assert kept["u1"].status == "partly" and kept["u1"].in_plan
     assert not kept["u2"].in_plan and kept["u2"].wording == "Provision u2."
+
+
+def test_after_a_re_ingest_an_audit_keeps_unchanged_answers_and_lists_changed_ones_to_check(tmp_path):
+    """The framework parsed as the ingest parses it, before and after its council edits one provision
+    and removes another: the other answers stand; the two come back with the words answered."""
+    from provision_assistant.ingest.model import DocumentInfo, Page
+    from provision_assistant.ingest.pipeline import unit_metadata
+    from provision_assistant.ingest.units import parse_document, to_units
+    from provision_assistant.retrieval.catalogue import unit_row
+    from provision_assistant.retrieval.templates import load_templates
+    from provision_assistant.ui.audit_book import AuditBook
+    from provision_assistant.ui.audit_store import AuditStore
+    from tests.conftest import FRAMEWORK, PACKAGE_ROOT
+
+    info = DocumentInfo(id="framework", path=str(FRAMEWORK), title="Framework")
+
+    def rows(text):
+        units = to_units(info, parse_document([Page(text)]))
+        return [unit_row(u.id, u.text, unit_metadata(u, info, "digest")) for u in units]
+
+    quiet = "to access at lunchtimes and break times where pupils can eat"
+    toolkit = "[Toolkit of advice](#) shared with parents.\n"
+    before = FRAMEWORK.read_text(encoding="utf-8")
+    after = before.replace(quiet, "to access at lunchtimes, break times and after school").replace(
+        toolkit, ""
+    )
+    store, templates = AuditStore(tmp_path / "f.sqlite3"), load_templates(PACKAGE_ROOT / "prompts")
+    book = AuditBook(rows(before), store, templates)
+    audit, _, listed = book.create("Summer 2026", "framework", None)
+    for item in book.checklist("framework", None):
+        book.answer(audit, item.id, "partly")
+    plan = AuditBook(rows(after), store, templates).plan(audit)
+    assert plan.provisions == listed - 1 and plan.answered == listed - 2
+    assert sorted(s.wording.split("]")[0] for s in plan.stale) == [
+        "[Designated quiet area",
+        "[Toolkit of advice",
+    ]
+    assert quiet in next(s.wording for s in plan.stale if "quiet" in s.wording)
