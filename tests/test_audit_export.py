@@ -86,7 +86,7 @@ def test_the_plan_lists_the_chosen_gaps_universal_first_with_citations_and_stale
 
 def test_markdown_keeps_the_frameworks_words_links_and_sources(plan):
     text = markdown(plan, load_audit_templates(PROMPTS), "2 December 2026")
-    assert "[Attendance toolkit](https://example.org/toolkit)" in text
+    assert "[Attendance toolkit](https://example.org/toolkit)" in text and "*Kooth*" in text  # no "(#)"
     assert "*Source: A Framework — Attendance › Monitoring, p. 4*" in text
     assert text.index("Partly in place") < text.index("Not yet")  # the universal gap first
     assert "Our note: Half the year groups" in text and "A school council" not in text.split("## Actions")[1]
@@ -108,7 +108,7 @@ def test_the_pdf_reads_back_with_its_actions_sources_chart_and_characters(plan):
     assert "Attendance toolkit and Kooth — café." in text  # the link's words and every character
     assert "Source: A Framework — Attendance › Monitoring, p. 4" in text
     assert "Coverage by tier and area" in text and "Universal 25%" in text  # the chart's own words
-    assert text.index("Partly in place") < text.index("Not yet (Targeted)")
+    assert text.index("1. Partly in place") < text.index("2. Not yet")
     links = [a.get_object()["/A"]["/URI"] for p in reader.pages for a in p.get("/Annots", [])]
     assert "https://example.org/toolkit" in links  # a real address stays a link
 

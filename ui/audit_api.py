@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from provision_assistant.ingest.settings import Settings
 from provision_assistant.retrieval.answer_model import PhaseName
 from provision_assistant.retrieval.audit import AuditItem, Status, coverage_by, ranked_gaps, stale
-from provision_assistant.retrieval.audit_plan import ActionPlan, AnswerState, Comparison, coverage_rows
+from provision_assistant.retrieval.audit_plan import ActionPlan, AnswerState, Comparison
 from provision_assistant.ui.api_models import REFUSALS, Problem
 from provision_assistant.ui.audit_book import UnknownProvisionError
 from provision_assistant.ui.audit_export import FORMATS, exported, load_audit_templates
@@ -107,16 +107,14 @@ def audit_router(holder: ServiceHolder, settings: Settings) -> APIRouter:
         book = holder.audit_book()
         statuses = {uid: a.status for uid, a in book.store.answers(audit).items()}
         listed = book.checklist(audit.document, audit.phase)
+
+        def by(key: str) -> dict:
+            return {name: vars(c) for name, c in coverage_by(listed, statuses, key).items()}
+
         return {
             **vars(audit),
-            "by_tier": {
-                c.name: c.model_dump(exclude={"name"})
-                for c in coverage_rows(coverage_by(listed, statuses, "tier"))
-            },
-            "by_area": {
-                c.name: c.model_dump(exclude={"name"})
-                for c in coverage_rows(coverage_by(listed, statuses, "area"))
-            },
+            "by_tier": by("tier"),
+            "by_area": by("area"),
             "gaps": [{**_item(i, None), "status": s} for i, s in ranked_gaps(listed, statuses)],
             "stale": stale(listed, statuses),
         }

@@ -1,16 +1,15 @@
 """An audit's action plan as Markdown, CSV and PDF, with templates from `prompts/audit.yaml`.
 
-Markdown and CSV are pure functions of the plan. The PDF is fpdf2's: the plan as simple HTML
-through its HTML renderer, the coverage chart as SVG, in Debian's DejaVu Sans where it is
-installed (every character of the framework's words) and the core Helvetica otherwise.
+Markdown and CSV are pure functions of the plan. The PDF is the Markdown made HTML by
+markdown-it and drawn by fpdf2's HTML renderer, with the coverage chart as SVG, in Debian's
+DejaVu Sans where it is installed (every character of the framework's words) and the core
+Helvetica otherwise.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
-from html import escape
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -18,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from provision_assistant.ingest.datafile import load_yaml_model
 from provision_assistant.retrieval.audit import STATUSES
 from provision_assistant.retrieval.audit_plan import ActionPlan, Comparison
+from provision_assistant.retrieval.links import show_links
 from provision_assistant.retrieval.templates import check_placeholders
 from provision_assistant.ui.audit_chart import coverage_svg, shown_score
 
@@ -41,8 +41,6 @@ _ALLOWED = {
 }
 FORMATS = {"md": "text/markdown", "csv": "text/csv", "pdf": "application/pdf"}
 _FONTS = Path("/usr/share/fonts/truetype/dejavu")
-_LINK = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
-_REAL = re.compile(r"(?:https?://|mailto:)\S+", re.IGNORECASE)
 
 
 class AuditTemplates(BaseModel):
@@ -105,7 +103,7 @@ def markdown(plan: ActionPlan, t: AuditTemplates, day: str) -> str:
     for n, item in enumerate(plan.items, 1):
         note = t.note.format(note=item.note) if item.note else ""
         status = t.statuses[item.status]
-        text = item.text.replace("\n", "\n   ")
+        text = show_links(item.text, "").replace("\n", "\n   ")  # a link with no address: its words
         lines.append(t.plan_item.format(n=n, text=text, status=status, citation=item.citation, note=note))
     if not plan.items:
         lines.append(t.no_gaps)
@@ -156,53 +154,13 @@ def _spreadsheet_safe(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
-def _html_text(text: str) -> str:
-    """A provision's words for fpdf2's HTML: its links kept (a real address clickable), lines kept."""
-    parts, last = [], 0
-    for match in _LINK.finditer(text):
-        parts.append(escape(text[last : match.start()]))
-        label, target = escape(match.group(1)), match.group(2).strip()
-        parts.append(
-            f'<a href="{escape(target)}">{label}</a>' if _REAL.fullmatch(target) else f"<i>{label}</i>"
-        )
-        last = match.end()
-    parts.append(escape(text[last:]))
-    return "".join(parts).replace("**", "").replace("\n", "<br>")
-
-
-def _head_html(plan: ActionPlan, t: AuditTemplates, day: str) -> str:
-    phase = escape(plan.phase or "all phases")
-    progress = escape(t.progress.format(answered=plan.answered, provisions=plan.provisions))
-    return (
-        f"<h1>Action plan: {escape(plan.audit)}</h1><p><b>Framework:</b> {escape(plan.title)}<br>"
-        f"<b>Phase:</b> {phase}<br><b>Prepared:</b> {day}<br>{progress}</p>"
-    )
-
-
-def _actions_html(plan: ActionPlan, t: AuditTemplates) -> str:
-    html = [f"<h2>{escape(t.gaps_heading.lstrip('# '))}</h2>"]
-    html += [f"<p>{escape(t.no_gaps.strip('*'))}</p>"] if not plan.items else []
-    for n, item in enumerate(plan.items, 1):
-        note = f"<br><i>Our note: {escape(item.note)}</i>" if item.note else ""
-        html.append(
-            f"<p><b>{n}. {escape(t.statuses[item.status])}</b> ({escape(t.tiers[item.tier])}): "
-            f"{_html_text(item.text)}<br><i>Source: {escape(item.citation)}</i>{note}</p>"
-        )
-    if plan.stale:
-        html.append(
-            f"<h2>{escape(t.stale_heading.lstrip('# '))}</h2><p>{escape(t.stale_rule.strip('*'))}</p>"
-        )
-        html += [
-            f"<p>{escape(t.statuses[s.status])}: {_html_text(s.wording or s.id)}</p>" for s in plan.stale
-        ]
-    html.append(f"<p><i>{escape(t.plan_footer.strip('*'))}</i></p>")
-    return "".join(html)
-
-
 def pdf_bytes(plan: ActionPlan, t: AuditTemplates, day: str) -> bytes:
-    """The plan's heading, the coverage chart, then the actions with their sources."""
+    """The Markdown plan as a PDF (one wording for both), with the coverage chart drawn where the
+    coverage section starts."""
     from fpdf import FPDF
+    from markdown_it import MarkdownIt
 
+    html = MarkdownIt("commonmark", {"html": False}).enable("table")  # a document's markup stays text
     pdf = FPDF(format="A4")
     pdf.set_title(f"Action plan: {plan.audit}")
     pdf.set_creator("Provision Assistant")
@@ -210,14 +168,16 @@ def pdf_bytes(plan: ActionPlan, t: AuditTemplates, day: str) -> bytes:
     pdf.add_page()
     pdf.set_font(family, size=10)
 
-    def write(html: str) -> None:
+    def write(text: str) -> None:
+        body = html.render(text)
         if family == "helvetica":  # the core fonts hold Latin-1 only
-            html = html.encode("latin-1", "replace").decode("latin-1")
-        pdf.write_html(html, font_family=family)
+            body = body.encode("latin-1", "replace").decode("latin-1")
+        pdf.write_html(body, font_family=family)
 
-    write(_head_html(plan, t, day))
+    head, coverage = markdown(plan, t, day).split(t.coverage_heading, 1)
+    write(head)
     pdf.image(io.BytesIO(chart(plan, t).encode("utf-8")), w=pdf.epw)
-    write(_actions_html(plan, t))
+    write(t.coverage_heading + coverage)
     return bytes(pdf.output())
 
 

@@ -8,7 +8,6 @@ Everything goes through `AuditBook`, as the API does; domain errors become a mes
 
 from __future__ import annotations
 
-import logging
 import tempfile
 from collections.abc import Callable
 from datetime import date
@@ -38,7 +37,6 @@ if TYPE_CHECKING:
     from provision_assistant.ui.audit_store import Audit
     from provision_assistant.ui.service_holder import ServiceHolder
 
-log = logging.getLogger(__name__)
 ALL_PHASES = "all phases"
 _FORMATS = {"PDF": "pdf", "Markdown": "md", "CSV (spreadsheet)": "csv"}
 
@@ -133,9 +131,7 @@ def add_audit_page(blocks: gr.Blocks, holder: ServiceHolder, settings: Settings)
         framework, phase and area."""
         asked = request.query_params
         documents = book().documents() if holder.service else []
-        framework = next((d for d in documents if "framework" in d), documents[0] if documents else None)
-        if asked.get("document") in documents:
-            framework = asked["document"]
+        framework = asked["document"] if asked.get("document") in documents else next(iter(documents), None)
         phase = asked.get("phase") if asked.get("phase") in PHASES else ALL_PHASES
         return (
             gr.Dropdown(choices=documents, value=framework),
