@@ -171,7 +171,9 @@ class ModelPass:
         each summary sentence as soon as the model has written it and it passed the check, then
         the final answer (with the summary of those sentences, or the note)."""
         question = redact(selection.question, self._known)
-        if "rerank" in self.uses and turn.note is None and len(in_order(selection)) > 1:
+        # An area's Universal offer is a checklist: all of it, in the framework's order.
+        checklist = selection.area_checklist is not None
+        if "rerank" in self.uses and turn.note is None and len(in_order(selection)) > 1 and not checklist:
             try:
                 selection = self._rerank(question, selection, turn)
             except LanguageModelError as exc:

@@ -205,6 +205,17 @@ def test_reranking_keeps_and_orders_only_what_the_model_names_and_never_adds(wit
     assert {s.id for s in answer.sources} >= {i for s in answer.suggestions for i in s.source_ids}
 
 
+def test_an_areas_universal_checklist_is_never_reranked_only_summarised(with_model, service):
+    script, with_model_service = with_model
+    question = "what should a primary have in place for attendance?"
+    plain = service.ask(question)
+    asked = len(script.requests)
+    script.script("Start with the first [1].")  # had it been asked to rerank, it would keep one
+    answer = with_model_service.ask(question)
+    assert [s.text for s in answer.suggestions] == [s.text for s in plain.suggestions]
+    assert len(script.requests) == asked + 1 and answer.summary is not None
+
+
 def test_a_follow_up_is_rewritten_by_the_model_and_the_rule_based_reading_is_the_fallback(with_model):
     script, with_model_service = with_model
     first = "Year 8 pupil Jamie anxious about the canteen"
