@@ -131,3 +131,36 @@ def test_the_chart_says_each_figure_in_words_and_tells_not_applicable_from_not_a
     assert ">75%<" in svg and ">not applicable<" in svg and ">not answered<" in svg
     assert 'width="255.0"' in svg  # three quarters of the bar
     assert "Coverage &lt;by&gt; tier" in svg  # words are escaped, never markup
+
+
+def test_a_comparison_reads_tier_by_tier_then_what_moved():
+    from provision_assistant.retrieval.audit_plan import Comparison, Movement
+    from provision_assistant.ui.audit_export import comparison_markdown
+
+    moved = Movement(
+        id="u1",
+        tier="universal",
+        area="Attendance",
+        text="First-day calls.",
+        earlier="not_yet",
+        later="in_place",
+    )
+    fresh = Movement(
+        id="t1", tier="targeted", area="Belonging", text="Mentors.", earlier=None, later="partly"
+    )
+    text = comparison_markdown(
+        Comparison(
+            earlier="Spring",
+            later="Autumn",
+            by_tier={"universal": [0.0, 1.0], "targeted": [None, 0.5]},
+            better=[moved],
+            worse=[],
+            still_open=[],
+            new=[fresh],
+        ),
+        load_audit_templates(PROMPTS),
+    )
+    assert "**Spring** → **Autumn**" in text and "| Universal | 0% | 100% |" in text
+    assert "| Targeted | not answered | 50% |" in text
+    assert "**Better: 1**" in text and "Not yet → In place: First-day calls." in text
+    assert "**Worse: 0**" in text and "not answered → Partly in place: Mentors." in text
