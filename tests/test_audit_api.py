@@ -146,3 +146,5 @@ def test_the_plan_exports_and_compares_over_http_and_colleagues_saving_at_once_l
     rows = out.read_text(encoding="utf-8-sig").splitlines()
     assert rows[0].startswith("rank,tier,area") and len(plan["items"]) < len(rows)
     assert main(["audit", "export", "no-such-audit"], corpus_index) == 1
+    nowhere = str(tmp_path / "missing" / "plan.md")
+    assert main(["audit", "export", autumn_id, "--output", nowhere], corpus_index) == 1

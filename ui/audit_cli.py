@@ -51,7 +51,10 @@ def run_audit_command(args: argparse.Namespace, settings: Settings) -> int:
         sys.stdout.buffer.write(body)
         sys.stdout.flush()
     else:
-        args.output.write_bytes(body)
+        try:
+            args.output.write_bytes(body)
+        except OSError as exc:
+            raise AuditError(f"cannot write the plan to {args.output}: {exc.strerror}") from exc
         print(f"Wrote the action plan for {found[0].name!r} to {args.output}", file=sys.stderr)
     return 0
 
