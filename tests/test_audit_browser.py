@@ -51,6 +51,7 @@ def test_an_audit_from_start_to_chart_gaps_and_pdf(site):  # noqa: F811
     page.locator("#audit-told").get_by_text("Audit started").wait_for(timeout=30_000)
     told = page.locator("#audit-told").inner_text()
     assert "Access code" in told and "provisions to go through" in told
+    assert page.get_by_role("link", name="Chat", exact=True).is_visible()  # the way back to the chat
 
     page.locator(ITEM).first.wait_for(timeout=30_000)
     first_area = page.locator(ITEM).first.inner_text()

@@ -144,6 +144,7 @@ def add_audit_page(blocks: gr.Blocks, holder: ServiceHolder, settings: Settings)
     on_load.__annotations__["request"] = gr.Request
 
     with blocks.route("Audit", "/audit") as page:
+        gr.Navbar(main_page_name="Chat")  # each page names the chat in its own navigation bar
         gr.Markdown(f"# Whole-school audit\n\n{t.page_intro}", elem_id="audit-intro")
         state = gr.State(None)
         wanted_area = gr.State(None)  # the area the chat's offer named, shown first

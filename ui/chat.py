@@ -159,7 +159,7 @@ def build_chat(holder: ServiceHolder, settings: Settings) -> gr.Blocks:
         return gr.Dropdown(choices=[NO_COUNCIL, *known], value=value)
 
     with gr.Blocks(title=chat.title, fill_height=True) as blocks:
-        gr.Navbar(main_page_name="Chat")  # the audit page (ui/audit_page.py) is the other
+        gr.Navbar(main_page_name="Chat")  # beside the audit page (ui/audit_page.py), which names it too
         in_use = (
             f"\n\n*{chat.model_in_use.format(model=settings.llm_model)}*"
             if settings.language_model_configured
