@@ -9,7 +9,9 @@ model (timed), ingested again unchanged (timed: the share of a full ingest it co
 development questions are answered, each timed beside the floor (one query embedding and one
 vector search in the same index), alternately after a warm-up. Prints, per size: units, full
 and unchanged ingest, answer p50 and p95, the floor's p95, p95 / floor, and p95 against the
-smallest size's. Stops by itself; it takes minutes (20× embeds about 14,000 units).
+smallest size's, and the process's resident memory with that index's service loaded (the
+services of earlier sizes are closed, though Python may keep some of their memory). Stops by
+itself; it takes minutes (20× embeds about 14,000 units).
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ def measure(settings: Settings, embeddings, questions: list[str]) -> dict[str, f
     for question in questions:
         answers.append(_timed(lambda q=question: service.ask(q)))
         floors.append(_timed(lambda q=question: floor(q)))
+    rss = _resident_mb()
     service.close()
     return {
         "units": float(report.added),
@@ -78,7 +81,16 @@ def measure(settings: Settings, embeddings, questions: list[str]) -> dict[str, f
         "p50": percentile(answers, 0.5),
         "p95": percentile(answers, 0.95),
         "floor_p95": percentile(floors, 0.95),
+        "rss_mb": rss,
     }
+
+
+def _resident_mb() -> float:
+    """This process's resident memory now (Linux), in MB: the model, the index and the service."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,7 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     embeddings = make_embeddings(base)
     print(f"{len(questions)} development questions; times: ingest in s, answers in ms")
     header = f"{'size':>5} {'units':>7} {'ingest':>8} {'again':>7} {'share':>6}"
-    print(header + f" {'p50':>7} {'p95':>7} {'floor95':>8} {'p95/floor':>10} {'p95/1x':>7}", flush=True)
+    print(
+        header + f" {'p50':>7} {'p95':>7} {'floor95':>8} {'p95/floor':>10} {'p95/1x':>7} {'RSS MB':>7}",
+        flush=True,
+    )
     first = None
     for size in sizes:
         with tempfile.TemporaryDirectory() as scratch:
@@ -106,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{size:>4}× {m['units']:>7.0f} {m['ingest_s']:>8.1f} {m['again_s']:>7.2f}"
             f" {m['again_s'] / m['ingest_s']:>6.1%} {m['p50']:>7.1f} {m['p95']:>7.1f} {m['floor_p95']:>8.1f}"
-            f" {m['p95'] / m['floor_p95']:>10.2f} {m['p95'] / first['p95']:>7.2f}",
+            f" {m['p95'] / m['floor_p95']:>10.2f} {m['p95'] / first['p95']:>7.2f} {m['rss_mb']:>7.0f}",
             flush=True,
         )
     return 0
