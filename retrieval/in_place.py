@@ -17,10 +17,10 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from provision_assistant.ingest.units import decode_phases
 from provision_assistant.retrieval.library import Library
-from provision_assistant.retrieval.phase import names_year_or_age
-from provision_assistant.retrieval.select import AreaChecklist, Pick, Selection
+from provision_assistant.retrieval.lookup import lead_with
+from provision_assistant.retrieval.phase import fits_phase, names_year_or_age
+from provision_assistant.retrieval.select import AreaChecklist, Selection
 
 # An asking word, then within the sentence "in place" (have, be, need ... in place) or
 # "universal offer|provision|practice". "Is the plan in place yet?" asks no such thing, and
@@ -67,24 +67,13 @@ def checklist_answer(selection: Selection, library: Library) -> Selection:
             and u.tier == "universal"
             and u.metadata.get("document") == document
             and u.metadata.get("area") == area
-            and _for_phase(u.metadata.get("phase"), selection.phase)
+            and fits_phase(u.metadata.get("phase"), selection.phase)
         ]
         if not universal:
             continue
         universal.sort(key=lambda u: int(u.metadata.get("position") or 0))
-        picks = [Pick(u, (), (library.passage_of(u.id),)) for u in universal]
         found = AreaChecklist(document, meta.get("short_title") or meta.get("title", ""), area)
-        # Every passage a suggestion cites is among the sources, first (citations resolve there).
-        cited = {p.passages[0].id: p.passages[0] for p in picks}
-        best = max((score for _, score in selection.sources), default=1.0)
-        sources = [(c, best) for c in cited.values()]
-        sources += [(p, score) for p, score in selection.sources if p.id not in cited]
-        return replace(
-            selection, picks={"universal": picks}, lead="universal", area_checklist=found, sources=sources
-        )
+        # The checklist alone, leading: the passages it cites first among the sources.
+        listed = lead_with(replace(selection, picks={}), [u.id for u in universal], library)
+        return replace(listed, area_checklist=found)
     return selection
-
-
-def _for_phase(stored: str | None, phase: str | None) -> bool:
-    phases = decode_phases(stored)
-    return phase is None or not phases or phase in phases
