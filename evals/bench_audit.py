@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from provision_assistant.evals.metrics import percentile
+from provision_assistant.evals.runner import timed
 from provision_assistant.ingest.settings import get_settings
 from provision_assistant.retrieval.audit import STATUSES
 from provision_assistant.retrieval.catalogue import read_catalogue
@@ -44,13 +44,9 @@ def with_copies(rows: list[dict], copies: int) -> list[dict]:
     return out
 
 
-def timed(call: Callable[[], object], repeat: int) -> list[float]:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - started) * 1000)
-    return times
+def repeated(call: Callable[[], object], repeat: int) -> list[float]:
+    """`repeat` timings of the call, in ms."""
+    return [timed(call)[1] for _ in range(repeat)]
 
 
 def measure(rows: list[dict], folder: Path, repeat: int) -> dict[str, list[float]]:
@@ -68,13 +64,13 @@ def measure(rows: list[dict], folder: Path, repeat: int) -> dict[str, list[float
         book.store.answers(audit)
 
     results = {
-        "load the audit": timed(load, repeat),
-        "save one answer": timed(lambda: book.answer(audit, items[0].id, "partly", "Reviewed."), repeat),
-        "make the plan": timed(lambda: book.plan(audit), repeat),
+        "load the audit": repeated(load, repeat),
+        "save one answer": repeated(lambda: book.answer(audit, items[0].id, "partly", "Reviewed."), repeat),
+        "make the plan": repeated(lambda: book.plan(audit), repeat),
     }
     plan = book.plan(audit)
     for fmt in ("md", "csv", "pdf"):
-        results[f"export {fmt}"] = timed(lambda f=fmt: exported(plan, shown, f, "1 December 2026"), repeat)
+        results[f"export {fmt}"] = repeated(lambda f=fmt: exported(plan, shown, f, "1 December 2026"), repeat)
     results["provisions"] = [float(len(items))]
     results["plan items"] = [float(len(plan.items))]
     return results

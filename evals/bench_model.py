@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from functools import partial
 from pathlib import Path
 
 from provision_assistant.evals.cases import load_cases
 from provision_assistant.evals.metrics import percentile
+from provision_assistant.evals.runner import timed
 from provision_assistant.evals.suite import DEV_CASES
 from provision_assistant.ingest.settings import get_settings
 from provision_assistant.ingest.store import make_embeddings
@@ -27,12 +27,6 @@ from provision_assistant.retrieval.conversation import continued
 from provision_assistant.retrieval.summary_check import sentences
 
 FOLLOW_UP = "and what about at home?"
-
-
-def _timed(call) -> tuple[object, float]:
-    started = time.perf_counter()
-    result = call()
-    return result, (time.perf_counter() - started) * 1000
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,8 +55,8 @@ def main(argv: list[str] | None = None) -> int:
                 text = continued(question, FOLLOW_UP)
             else:
                 asked, text = {}, question
-            _, without = _timed(partial(plain.ask, text, earlier=asked.get("earlier", ())))
-            answer, with_model = _timed(partial(service.ask, text, **asked))
+            _, without = timed(partial(plain.ask, text, earlier=asked.get("earlier", ())))
+            answer, with_model = timed(partial(service.ask, text, **asked))
             base.append(without)
             added.append(with_model - without)
             fell_back += bool(answer.model_note)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
@@ -27,6 +26,7 @@ import yaml
 from provision_assistant.evals.bench_latency import search_floor
 from provision_assistant.evals.cases import load_cases
 from provision_assistant.evals.metrics import percentile
+from provision_assistant.evals.runner import timed
 from provision_assistant.evals.suite import DEV_CASES
 from provision_assistant.ingest.settings import Settings, get_settings
 
@@ -48,36 +48,29 @@ def scaled_corpus(source: Path, folder: Path, size: int) -> Path:
     return folder
 
 
-def _timed(call) -> float:
-    started = time.perf_counter()
-    call()
-    return (time.perf_counter() - started) * 1000
-
-
 def measure(settings: Settings, embeddings, questions: list[str]) -> dict[str, float]:
     from provision_assistant.ingest.pipeline import ingest
     from provision_assistant.retrieval.service import AnswerService
 
-    started = time.perf_counter()
-    report = ingest([settings.corpus_dir], settings, lambda: embeddings, progress=False)
-    full = time.perf_counter() - started
-    started = time.perf_counter()
-    ingest([settings.corpus_dir], settings, lambda: embeddings, progress=False)
-    again = time.perf_counter() - started
+    def ingested():
+        return ingest([settings.corpus_dir], settings, lambda: embeddings, progress=False)
+
+    report, full_ms = timed(ingested)
+    _, again_ms = timed(ingested)  # unchanged: nothing to embed
     service = AnswerService.from_settings(settings, embeddings)
     floor = search_floor(settings, embeddings)
     service.ask(questions[0])  # warm-up: lazy loading
     floor(questions[0])
     answers, floors = [], []
     for question in questions:
-        answers.append(_timed(lambda q=question: service.ask(q)))
-        floors.append(_timed(lambda q=question: floor(q)))
+        answers.append(timed(lambda q=question: service.ask(q))[1])
+        floors.append(timed(lambda q=question: floor(q))[1])
     rss = _resident_mb()
     service.close()
     return {
         "units": float(report.added),
-        "ingest_s": full,
-        "again_s": again,
+        "ingest_s": full_ms / 1000,
+        "again_s": again_ms / 1000,
         "p50": percentile(answers, 0.5),
         "p95": percentile(answers, 0.95),
         "floor_p95": percentile(floors, 0.95),

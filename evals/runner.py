@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Protocol, TypeVar
 
 from provision_assistant.evals.cases import Case
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 
 RUN_FORMAT = 1
 
-Result = TypeVar("Result")
+T = TypeVar("T")
 
 
 class System(Protocol):
@@ -97,9 +98,10 @@ class EvalRun:
         }
 
 
-def _timed(call: Callable[[str], Result], question: str) -> tuple[Result, float]:
+def timed(call: Callable[[], T]) -> tuple[T, float]:
+    """The call's result and how long it took, in ms (the runner and the benchmarks time alike)."""
     started = time.perf_counter()
-    result = call(question)
+    result = call()
     return result, (time.perf_counter() - started) * 1000
 
 
@@ -115,8 +117,8 @@ def run_system(
         floor(cases[0].question)  # warm-up, as bench_latency does: the first call pays for lazy loading
     for case in cases:
         # Timed alternately with the answer, question by question, so that both meet the machine alike.
-        floor_ms = _timed(floor, case.question)[1] if floor is not None else None
-        answer, elapsed = _timed(system.answer, case.question)
+        floor_ms = timed(partial(floor, case.question))[1] if floor is not None else None
+        answer, elapsed = timed(partial(system.answer, case.question))
         answers[case.id] = answer
         scores.append(
             score_answer(
