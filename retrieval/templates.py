@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+from collections.abc import Iterable
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -54,9 +55,7 @@ class AnswerTemplates(BaseModel):
     @model_validator(mode="after")
     def _placeholders(self) -> AnswerTemplates:
         check_placeholders(self, _ALLOWED)
-        missing = _TIERS - set(self.tier_headings)
-        if missing:
-            raise ValueError(f"tier_headings is missing {sorted(missing)}")
+        check_keys(self.tier_headings, _TIERS, "tier_headings")
         return self
 
 
@@ -70,6 +69,12 @@ def check_placeholders(templates: BaseModel, allowed: dict[str, set[str]]) -> No
         }
         if used - names:
             raise ValueError(f"template '{name}' uses unknown placeholder(s) {sorted(used - names)}")
+
+
+def check_keys(mapping: dict, wanted: Iterable[str], name: str) -> None:
+    """Fails when a table of templates lacks an entry its renderer looks up."""
+    if missing := set(wanted) - set(mapping):
+        raise ValueError(f"{name} is missing {sorted(missing)}")
 
 
 def load_templates(prompts_dir: Path) -> AnswerTemplates:

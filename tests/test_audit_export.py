@@ -164,3 +164,19 @@ def test_a_comparison_reads_tier_by_tier_then_what_moved():
     assert "| Targeted | not answered | 50% |" in text
     assert "**Better: 1**" in text and "Not yet → In place: First-day calls." in text
     assert "**Worse: 0**" in text and "not answered → Partly in place: Mentors." in text
+
+
+def test_audit_templates_missing_a_status_or_tier_are_refused_naming_it():
+    import yaml
+    from pydantic import ValidationError
+
+    from provision_assistant.ui.audit_export import AuditTemplates
+
+    data = yaml.safe_load((PROMPTS / "audit.yaml").read_text(encoding="utf-8"))
+    del data["statuses"]["partly"]
+    with pytest.raises(ValidationError, match=r"statuses is missing \['partly'\]"):
+        AuditTemplates.model_validate(data)
+    data = yaml.safe_load((PROMPTS / "audit.yaml").read_text(encoding="utf-8"))
+    del data["tiers"]["specialist"]
+    with pytest.raises(ValidationError, match=r"tiers is missing \['specialist'\]"):
+        AuditTemplates.model_validate(data)

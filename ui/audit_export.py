@@ -17,8 +17,9 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from provision_assistant.ingest.datafile import load_yaml_model
 from provision_assistant.retrieval.audit import STATUSES
 from provision_assistant.retrieval.audit_plan import ActionPlan, Comparison
+from provision_assistant.retrieval.candidate import TIER_ORDER
 from provision_assistant.retrieval.links import show_links
-from provision_assistant.retrieval.templates import check_placeholders
+from provision_assistant.retrieval.templates import check_keys, check_placeholders
 from provision_assistant.ui.audit_chart import coverage_svg, shown_score
 
 _ALLOWED = {
@@ -68,10 +69,8 @@ class AuditTemplates(BaseModel):
     @model_validator(mode="after")
     def _complete(self) -> AuditTemplates:
         check_placeholders(self, _ALLOWED)
-        if missing := set(STATUSES) - set(self.statuses):
-            raise ValueError(f"statuses is missing {sorted(missing)}")
-        if missing := {"universal", "targeted", "specialist"} - set(self.tiers):
-            raise ValueError(f"tiers is missing {sorted(missing)}")
+        check_keys(self.statuses, STATUSES, "statuses")
+        check_keys(self.tiers, TIER_ORDER, "tiers")
         return self
 
 
