@@ -35,11 +35,11 @@ def search_floor(settings: Settings, embeddings: Embeddings) -> Callable[[str], 
 
     `provisions eval` times it beside every project answer too (`evals.suite`).
     """
-    from provision_assistant.ingest.store import IndexLocation, get_collection, persistent_client
+    from provision_assistant.ingest.generations import open_index
+    from provision_assistant.ingest.store import get_collection
 
-    collection = get_collection(
-        persistent_client(IndexLocation(settings.index_dir).require_current()), settings.collection
-    )
+    generation = open_index(settings).require_current()
+    collection = get_collection(generation.client(), generation.collection)
 
     def floor(question: str) -> None:
         vector = embeddings.embed_query(question)

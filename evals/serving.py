@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -26,14 +27,28 @@ log = logging.getLogger(__name__)
 OFFLINE = {"HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False", "GRADIO_ANALYTICS_ENABLED": "False"}
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
+def resident_mb(pid: int | str = "self") -> float:
+    """A process's resident memory now (Linux), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def _tail(path: Path, lines: int = 40) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+@dataclass(frozen=True)
+class Served:
+    base: str  # the server's base URL
+    pid: int
 
 
 @contextlib.contextmanager
@@ -44,12 +59,25 @@ def running_server(
     log_path: Path | None = None,
     verbose: bool = False,
 ) -> Iterator[str]:
-    """Start the server, wait until `/healthz` says ready, yield its base URL, then stop it.
+    """`serving`, yielding the base URL alone."""
+    with serving(env, timeout=timeout, log_path=log_path, verbose=verbose) as served:
+        yield served.base
+
+
+@contextlib.contextmanager
+def serving(
+    env: dict[str, str] | None = None,
+    *,
+    timeout: float = 180.0,
+    log_path: Path | None = None,
+    verbose: bool = False,
+) -> Iterator[Served]:
+    """Start the server, wait until `/healthz` says ready, yield its address and process, then stop it.
 
     The server's output goes to `log_path` when given (kept for the caller to read),
     otherwise to a temporary file; `verbose` runs `provisions -v serve`.
     """
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     flags = ["-v"] if verbose else []
     command = [
@@ -86,7 +114,7 @@ def running_server(
                         raise RuntimeError(f"server could not load:\n{_tail(log_path)}")
                 time.sleep(0.25)
             log.info("server ready at %s", base)
-            yield base
+            yield Served(base, proc.pid)
         finally:
             proc.terminate()
             try:
@@ -96,3 +124,33 @@ def running_server(
                 proc.kill()
                 proc.wait()
             log.debug("server log:\n%s", _tail(log_path))
+
+
+@contextlib.contextmanager
+def running_chroma(path: Path, *, timeout: float = 60.0, log_path: Path | None = None) -> Iterator[str]:
+    """A Chroma server (`chroma run`, from the chromadb package) storing in `path` on a free
+    loopback port: yields its URL once it answers its heartbeat, then stops it."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    chroma = Path(sys.executable).with_name("chroma")
+    command = [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
+    log_path = log_path or Path(path).with_name(f"{Path(path).name}-chroma.log")
+    with log_path.open("wb") as out:
+        proc = subprocess.Popen(command, env={**os.environ, **OFFLINE}, stdout=out, stderr=out)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{base}/api/v2/heartbeat", timeout=2, trust_env=False).status_code == 200:
+                    break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the Chroma server did not start:\n{_tail(log_path)}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

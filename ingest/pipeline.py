@@ -14,10 +14,11 @@ from filelock import FileLock
 from tqdm import tqdm
 
 from provision_assistant.ingest.errors import IngestError
+from provision_assistant.ingest.generations import Generation, open_index
 from provision_assistant.ingest.loaders import describe, find_documents, load_pages, read_manifest
 from provision_assistant.ingest.model import DocumentInfo, Unit
 from provision_assistant.ingest.settings import Settings
-from provision_assistant.ingest.store import IndexLocation, get_collection, persistent_client
+from provision_assistant.ingest.store import get_collection
 from provision_assistant.ingest.units import (
     embedding_text,
     encode_phases,
@@ -97,13 +98,14 @@ def ingest(
     an unchanged corpus never loads the model.
     """
     paths = [Path(p) for p in paths]
-    location = IndexLocation(settings.index_dir)
     settings.index_dir.mkdir(parents=True, exist_ok=True)
+    # One ingest at a time from this machine (on a Chroma server, run ingests from one place).
     with FileLock(str(settings.index_dir / ".ingest.lock")):
+        location = open_index(settings)
         report = IngestReport()
         parsed = _parse_all(paths, settings, report, progress)
         current = location.current()
-        old = _read_index(current, settings.collection) if current else {}
+        old = _read_index(current) if current else {}
         scope = [p.resolve() for p in paths]
         failed = {str(Path(f.path).resolve()) for f in report.failures}
         plan = _plan(parsed, old, scope, failed, report)
@@ -113,7 +115,9 @@ def ingest(
         keep_ids, new_units = plan
         generation = location.new_generation()
         try:
-            _write_generation(generation, settings, old, keep_ids, new_units, embeddings, progress)
+            _write_generation(
+                generation, settings.embed_batch_size, old, keep_ids, new_units, embeddings, progress
+            )
         except BaseException:
             location.discard(generation)
             raise
@@ -151,12 +155,12 @@ def _parse_all(paths: list[Path], settings: Settings, report: IngestReport, prog
     return parsed
 
 
-def _read_index(generation: Path, collection: str) -> dict[str, dict]:
+def _read_index(generation: Generation) -> dict[str, dict]:
     """Every stored unit: id → {metadata, document, embedding}."""
-    client = persistent_client(generation)
-    if collection not in {c.name for c in client.list_collections()}:
+    client = generation.client()
+    if generation.collection not in {c.name for c in client.list_collections()}:
         return {}  # never create anything inside the generation being served
-    col = get_collection(client, collection)
+    col = get_collection(client, generation.collection)
     rows: dict[str, dict] = {}
     total = col.count()
     for offset in range(0, total, _PAGE):
@@ -206,15 +210,15 @@ def _plan(
 
 
 def _write_generation(
-    generation: Path,
-    settings: Settings,
+    generation: Generation,
+    batch: int,
     old: dict[str, dict],
     keep_ids: set[str],
     new_units: list[tuple[Unit, dict]],
     embeddings: Callable[[], Embeddings],
     progress: bool,
 ) -> None:
-    col = get_collection(persistent_client(generation), settings.collection, create=True)
+    col = get_collection(generation.client(), generation.collection, create=True)
     kept = sorted(keep_ids)
     for start in range(0, len(kept), _PAGE):
         ids = kept[start : start + _PAGE]
@@ -228,7 +232,6 @@ def _write_generation(
     reuse = {u.id: old[u.id]["embedding"] for u, _ in new_units if u.id in old}
     to_embed = [(u, m) for u, m in new_units if u.id not in reuse]
     model = embeddings() if to_embed else None
-    batch = settings.embed_batch_size
     bar = tqdm(total=len(new_units), desc="Embedding units", unit="unit", disable=not progress)
     pending = [(u, m) for u, m in new_units if u.id in reuse] + to_embed
     for start in range(0, len(pending), batch):

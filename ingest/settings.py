@@ -75,8 +75,20 @@ class Settings(BaseSettings):
     max_suggestions: int = Field(12, ge=1, le=50)
     max_sources: int = Field(10, ge=1, le=100)
 
+    # A Chroma server (`chroma run`, or a hosted Chroma) instead of the embedded index folder:
+    # what several machines or app replicas share (issue 16). Empty: the folder `index_dir`.
+    chroma_url: str = Field("", description="e.g. http://chroma.internal:8000; empty: the embedded index")
+    chroma_token: SecretStr = Field(
+        SecretStr(""), description="the Chroma server's token, if it asks for one"
+    )
+
     # Thumbs up or down from staff, redacted; empty means feedback.sqlite3 beside the index folder.
     feedback_file: Path | None = None
+    # Where feedback, audits and shared rate-limit counters are kept: any SQLAlchemy URL
+    # (postgresql+psycopg://... for several replicas). Empty: the SQLite file `feedback_file`.
+    database_url: SecretStr = Field(
+        SecretStr(""), description="e.g. postgresql+psycopg://user:pw@db/provisions"
+    )
 
     # The server (`provisions serve`): one FastAPI app with the API and the chat.
     host: str = "127.0.0.1"
@@ -96,6 +108,11 @@ class Settings(BaseSettings):
         "empty: none, so every client is counted by the address it connects from",
     )
     rate_limit: str = Field("60/minute", description="requests per API key (or address), as slowapi reads it")
+    shared_rate_limit: bool = Field(
+        False,
+        description="count requests in the database, so every replica shares one limit; "
+        "off: each process counts alone",
+    )
     reload_seconds: float = Field(
         5.0, ge=0, description="how often the server looks for a newly ingested index (0: never)"
     )
@@ -141,6 +158,25 @@ class Settings(BaseSettings):
     @property
     def feedback_path(self) -> Path:
         return self.feedback_file or self.index_dir.parent / "feedback.sqlite3"
+
+    @property
+    def database(self) -> str:
+        """The database's SQLAlchemy URL: the setting, or the SQLite feedback file."""
+        return self.database_url.get_secret_value().strip() or f"sqlite:///{self.feedback_path}"
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _chroma_url(cls, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        value = value.strip().rstrip("/")
+        if value:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(
+                    "PROVISIONS_CHROMA_URL must be an http:// or https:// address, e.g. http://chroma:8000"
+                )
+        return value
 
     @property
     def relevance_examples_path(self) -> Path:

@@ -1,23 +1,14 @@
-"""The index on disk: embedding model, Chroma clients and index generations.
+"""The embedding model and the Chroma clients (embedded, or a Chroma server's).
 
-An index lives in `index_dir/<generation>/` and `index_dir/CURRENT` names the
-generation being served. An ingest writes a new generation beside it and only
-then replaces CURRENT (an atomic rename), so a reader never sees a half-built
-index and a failed ingest leaves the served one as it was. A server holds a
-lease (a shared file lock) on each generation it may still read; an ingest
-tidies away only generations nobody holds.
-
-Heavy imports (torch, sentence-transformers, chromadb) happen inside the
+Index generations, and which one is served, are in `generations` (an index folder) and
+`chroma_server` (a Chroma server). Heavy imports (torch, sentence-transformers, chromadb) happen inside the
 functions, so importing this module costs nothing.
 """
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
-import shutil
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,9 +20,6 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
 log = logging.getLogger(__name__)
-
-CURRENT = "CURRENT"
-_KEEP_PREVIOUS = 1  # a running server may still hold the previous generation open
 
 
 def _offline_environment() -> None:
@@ -83,19 +71,47 @@ def persistent_client(path: Path) -> chromadb.ClientAPI:
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings())
 
 
+def server_client(settings: Settings) -> chromadb.ClientAPI:
+    """The Chroma server at PROVISIONS_CHROMA_URL, or an error naming it if it does not answer."""
+    _offline_environment()
+    from urllib.parse import urlsplit
+
+    import chromadb
+
+    url = urlsplit(settings.chroma_url)
+    token = settings.chroma_token.get_secret_value()
+    try:
+        return chromadb.HttpClient(
+            host=url.hostname,
+            port=url.port or (443 if url.scheme == "https" else 80),
+            ssl=url.scheme == "https",
+            headers={"X-Chroma-Token": token} if token else None,
+            settings=chroma_settings(),
+        )
+    except ValueError as exc:  # what the client raises when nothing answers there
+        raise IndexNotReadyError(
+            f"the Chroma server at {settings.chroma_url} (PROVISIONS_CHROMA_URL) does not answer: {exc}"
+        ) from exc
+
+
 def ephemeral_client() -> chromadb.ClientAPI:
     import chromadb
 
     return chromadb.EphemeralClient(settings=chroma_settings())
 
 
-def get_collection(client: chromadb.ClientAPI, name: str, *, create: bool = False) -> chromadb.Collection:
+def get_collection(
+    client: chromadb.ClientAPI, name: str, *, create: bool = False, exclusive: bool = False
+) -> chromadb.Collection:
     """The units collection, never with Chroma's default (downloading) embedding function.
 
     We always hand Chroma our own vectors; the guard turns any slip that would
     make Chroma embed text itself into an error instead of a download.
+    `exclusive`: create it, refusing (Chroma's error) if it exists already.
     """
     kwargs = {"name": name, "embedding_function": _RefuseToEmbed()}
+    if exclusive:
+        return client.create_collection(**kwargs, configuration={"hnsw": {"space": "cosine"}})
     if create:
         return client.get_or_create_collection(**kwargs, configuration={"hnsw": {"space": "cosine"}})
     return client.get_collection(**kwargs)
@@ -129,80 +145,3 @@ class _RefuseToEmbed:
     @staticmethod
     def build_from_config(config: dict) -> _RefuseToEmbed:
         return _RefuseToEmbed()
-
-
-class IndexLocation:
-    """Generations of the index under one folder, and the pointer to the served one."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-
-    def current(self) -> Path | None:
-        pointer = self.root / CURRENT
-        if not pointer.is_file():
-            return None
-        path = self.root / pointer.read_text(encoding="utf-8").strip()
-        return path if path.is_dir() else None
-
-    def require_current(self) -> Path:
-        path = self.current()
-        if path is None:
-            raise IndexNotReadyError(f"there is no index in {self.root} yet: run `provisions ingest` first")
-        return path
-
-    def new_generation(self) -> Path:
-        self.root.mkdir(parents=True, exist_ok=True)
-        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-        for n in range(1000):
-            path = self.root / f"gen-{stamp}-{n:03d}"
-            if not path.exists():
-                path.mkdir()
-                return path
-        raise RuntimeError(f"could not create a new index generation in {self.root}")
-
-    def switch_to(self, generation: Path) -> None:
-        """Serve `generation` from now on, then tidy away old generations."""
-        tmp = self.root / f".{CURRENT}.tmp"
-        tmp.write_text(generation.name, encoding="utf-8")
-        os.replace(tmp, self.root / CURRENT)
-        log.info("now serving index %s", generation.name)
-        self._prune(keep={generation.name})
-
-    def discard(self, generation: Path) -> None:
-        shutil.rmtree(generation, ignore_errors=True)
-
-    def _prune(self, keep: set[str]) -> None:
-        generations = sorted(p for p in self.root.glob("gen-*") if p.is_dir() and p.name not in keep)
-        for old in generations[:-_KEEP_PREVIOUS] if _KEEP_PREVIOUS else generations:
-            if GenerationLease.held(old):
-                log.info("keeping index %s: a server is still reading it", old.name)
-                continue
-            shutil.rmtree(old, ignore_errors=True)
-
-
-class GenerationLease:
-    """A shared lock on one generation while a process may read it; the OS drops it if we die."""
-
-    _NAME = ".lease"
-
-    def __init__(self, generation: Path) -> None:
-        self.generation = Path(generation)
-        self._file = (self.generation / self._NAME).open("a")
-        fcntl.flock(self._file, fcntl.LOCK_SH)
-
-    def release(self) -> None:
-        if not self._file.closed:
-            self._file.close()  # closing the file drops the lock
-
-    @classmethod
-    def held(cls, generation: Path) -> bool:
-        path = generation / cls._NAME
-        if not path.exists():
-            return False
-        with path.open("a") as probe:
-            try:
-                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return True
-            fcntl.flock(probe, fcntl.LOCK_UN)
-            return False

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from provision_assistant.ingest.generations import open_index
 from provision_assistant.ingest.settings import Settings
-from provision_assistant.ingest.store import IndexLocation, get_collection, persistent_client
+from provision_assistant.ingest.store import get_collection
 from provision_assistant.ingest.units import decode_phases
 from provision_assistant.retrieval.candidate import Candidate
 
@@ -51,8 +52,8 @@ def documents(rows: Iterable[dict]) -> list[dict]:
 
 
 def read_catalogue(settings: Settings) -> list[dict]:
-    generation = IndexLocation(settings.index_dir).require_current()
-    collection = get_collection(persistent_client(generation), settings.collection)
+    generation = open_index(settings).require_current()
+    collection = get_collection(generation.client(), generation.collection)
     got = collection.get(include=["metadatas", "documents"])
     units = [
         Candidate(uid, text, 0.0, meta)

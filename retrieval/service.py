@@ -16,16 +16,9 @@ import numpy as np
 from langchain_core.documents import Document
 
 from provision_assistant.ingest.errors import IndexNotReadyError, InvalidQuestionError
+from provision_assistant.ingest.generations import Lease, open_index
 from provision_assistant.ingest.settings import Settings
-from provision_assistant.ingest.store import (
-    GenerationLease,
-    IndexLocation,
-    get_collection,
-    make_embeddings,
-    model_identity,
-    model_path,
-    persistent_client,
-)
+from provision_assistant.ingest.store import get_collection, make_embeddings, model_identity, model_path
 from provision_assistant.retrieval.answer_model import Answer
 from provision_assistant.retrieval.compose import compose
 from provision_assistant.retrieval.keyword import KeywordRetriever
@@ -90,19 +83,28 @@ def read_units(collection: chromadb.Collection) -> tuple[list[Document], np.ndar
 class AnswerService:
     """Answers questions from one index generation with one loaded model."""
 
-    def __init__(self, settings: Settings, embeddings: Embeddings, client: chromadb.ClientAPI) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        embeddings: Embeddings,
+        client: chromadb.ClientAPI,
+        collection_name: str | None = None,
+    ) -> None:
+        """`collection_name`: the collection holding the units; by default PROVISIONS_COLLECTION
+        (a generation on a Chroma server has a name of its own)."""
         from langchain_chroma import Chroma
 
         one_thread_beside_the_model()
         self.settings = settings
-        self.generation: str | None = None  # set when built from an index folder
-        self._lease: GenerationLease | None = None
-        collection = get_collection(client, settings.collection)  # fails early, and clearly
+        self.generation: str | None = None  # set when built from an index generation
+        self._lease: Lease | None = None
+        collection_name = collection_name or settings.collection
+        collection = get_collection(client, collection_name)  # fails early, and clearly
         self._embeddings = embeddings
         self._vectors = QueryVectors(embeddings)
         store = Chroma(
             client=client,
-            collection_name=settings.collection,
+            collection_name=collection_name,
             embedding_function=self._vectors,
             create_collection_if_not_exists=False,
         )
@@ -148,10 +150,12 @@ class AnswerService:
     @classmethod
     def from_settings(cls, settings: Settings, embeddings: Embeddings | None = None) -> AnswerService:
         """The service over the generation being served, leased so no ingest deletes it under us."""
-        generation = IndexLocation(settings.index_dir).require_current()
-        lease = GenerationLease(generation)
+        generation = open_index(settings).require_current()
+        lease = generation.lease()
         try:
-            service = cls(settings, embeddings or make_embeddings(settings), persistent_client(generation))
+            service = cls(
+                settings, embeddings or make_embeddings(settings), generation.client(), generation.collection
+            )
         except BaseException:
             lease.release()
             raise

@@ -13,6 +13,9 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from provision_assistant.ingest.settings import PACKAGE_ROOT, Settings
 
+# postgres_server, postgres_url, postgres_database; chroma_url
+pytest_plugins = ("tests.postgres", "tests.chroma_server")
+
 CORPUS = PACKAGE_ROOT / "corpus"
 FRAMEWORK = CORPUS / "northumberland-belonging-and-attending-framework-2025.txt"
 

@@ -303,7 +303,7 @@ def test_feedback_is_stored_without_the_pupils_details(base, corpus_index):
     }
     response = httpx.post(f"{base}/api/feedback", json=body)
     assert response.status_code == 201
-    row = next(r for r in FeedbackStore(corpus_index.feedback_path).all() if r["id"] == response.json()["id"])
+    row = next(r for r in FeedbackStore(corpus_index.database).all() if r["id"] == response.json()["id"])
     assert row["question"] == "[name] (Y8) anxious about the canteen, mum [phone]" and row["channel"] == "api"
     assert httpx.post(f"{base}/api/feedback", json={"question": "x", "helpful": "maybe"}).status_code == 422
 

@@ -68,12 +68,12 @@ def test_an_answer_whose_provision_changed_or_went_is_stale():
     assert stale(items, {"u1": "in_place", "gone": "partly"}) == ["gone"]
 
 
-def test_an_audit_keeps_each_colleagues_answers_redacts_notes_and_needs_its_code(tmp_path):
+def test_an_audit_keeps_each_colleagues_answers_redacts_notes_and_needs_its_code(any_database):
     import threading
 
     from provision_assistant.ui.audit_store import AuditError, AuditStore
 
-    store = AuditStore(tmp_path / "feedback.sqlite3")
+    store = AuditStore(any_database)
     audit, code = store.create("  Autumn   2026 ", "framework", "secondary")
     assert audit.name == "Autumn 2026" and store.open(audit.id, code) == audit
     with pytest.raises(AuditError, match="no audit with that id and access code"):
@@ -92,7 +92,7 @@ def test_an_audit_keeps_each_colleagues_answers_redacts_notes_and_needs_its_code
         w.start()
     for w in writers:
         w.join()
-    kept = AuditStore(tmp_path / "feedback.sqlite3").answers(audit)
+    kept = AuditStore(any_database).answers(audit)
     assert len(kept) == 51 and kept["a24"].status == "in_place" and kept["b0"].status == "in_place"
     assert "Jamie" not in kept["u1"].note and "[name]" in kept["u1"].note
     store.answer(audit, "u1", "in_place")
@@ -127,7 +127,7 @@ def test_an_older_audit_file_gains_the_new_columns_and_keeps_its_answers(tmp_pat
         )
         db.execute("INSERT INTO audits VALUES ('a1', 'Summer', 'framework', NULL, 'hash', '2026-06-01')")
         db.execute("INSERT INTO audit_answers VALUES ('a1', 'u1', 'partly', '', '2026-06-01')")
-    store = AuditStore(path)
+    store = AuditStore(f"sqlite:///{path}")
     [audit] = store.audits("a1")
     store.answer(audit, "u2", "not_yet", in_plan=False, wording="Provision u2.")
     kept = store.answers(audit)
@@ -159,7 +159,10 @@ def test_after_a_re_ingest_an_audit_keeps_unchanged_answers_and_lists_changed_on
     after = before.replace(quiet, "to access at lunchtimes, break times and after school").replace(
         toolkit, ""
     )
-    store, templates = AuditStore(tmp_path / "f.sqlite3"), load_templates(PACKAGE_ROOT / "prompts")
+    store, templates = (
+        AuditStore(f"sqlite:///{tmp_path / 'f.sqlite3'}"),
+        load_templates(PACKAGE_ROOT / "prompts"),
+    )
     book = AuditBook(rows(before), store, templates)
     audit, _, listed = book.create("Summer 2026", "framework", None)
     for item in book.checklist("framework", None):

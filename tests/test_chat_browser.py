@@ -107,7 +107,7 @@ def test_a_follow_up_keeps_the_pupil_in_context(page, service):
 def test_thumbs_up_stores_the_feedback_with_its_reason(page, corpus_index):
     from provision_assistant.ui.feedback import FeedbackStore
 
-    store = FeedbackStore(corpus_index.feedback_path)
+    store = FeedbackStore(corpus_index.database)
     before = len(store.all())
     page.locator("#feedback-reason textarea").fill("the quiet area idea helped")
     page.locator("#answers [data-testid='bot']").last.hover()

@@ -7,17 +7,17 @@ import shutil
 import pytest
 
 from provision_assistant.evals.hostile_pdf import bomb_pdf
+from provision_assistant.ingest.generations import open_index
 from provision_assistant.ingest.pipeline import ingest
-from provision_assistant.ingest.store import IndexLocation, get_collection, persistent_client
+from provision_assistant.ingest.store import get_collection
 from tests.pdfs import SCHOOL_POLICY_PAGES, encrypt_pdf, make_pdf
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def _stored(settings) -> dict[str, dict]:
-    col = get_collection(
-        persistent_client(IndexLocation(settings.index_dir).require_current()), settings.collection
-    )
+    generation = open_index(settings).require_current()
+    col = get_collection(generation.client(), generation.collection)
     got = col.get(include=["metadatas"])
     return dict(zip(got["ids"], got["metadatas"], strict=True))
 
@@ -50,12 +50,12 @@ def test_reingesting_an_unchanged_corpus_changes_nothing_and_loads_no_model(
     settings, corpus_index, embeddings
 ):
     before = _stored(corpus_index)
-    generation = IndexLocation(corpus_index.index_dir).current()
+    generation = open_index(corpus_index).current()
     model = Counting(embeddings)
     report = ingest([corpus_index.corpus_dir], corpus_index, model)
     assert (report.added, report.removed, report.generation, model.calls) == (0, 0, None, 0)
     assert len(report.unchanged_documents) == 5
-    assert IndexLocation(corpus_index.index_dir).current() == generation
+    assert open_index(corpus_index).current() == generation
     assert _stored(corpus_index) == before
 
 
@@ -127,7 +127,7 @@ def test_a_file_that_breaks_keeps_its_last_good_units(settings, small_corpus, em
 
 def test_a_crash_mid_ingest_leaves_the_served_index_untouched(settings, small_corpus, embeddings):
     ingest([small_corpus], settings, lambda: embeddings)
-    location = IndexLocation(settings.index_dir)
+    location = open_index(settings)
     served, before = location.current(), _stored(settings)
     (small_corpus / "new.txt").write_text("A new document about breakfast club.", encoding="utf-8")
 

@@ -111,3 +111,13 @@ def test_the_installed_package_reads_its_own_prompts_corpus_and_eval_data(instal
     assert answer["status"] == "answered" and "lunchtime-policy" in answer["sources"][0]["document"]
     heading = load_templates(PACKAGE_ROOT / "prompts").heading.format(question=question)
     assert answer["answer"].startswith(heading)
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_the_installed_package_migrates_its_database_with_the_migrations_it_carries(installed, tmp_path):
+    from provision_assistant.ui.migrate import head
+
+    env = {**env_for(tmp_path / "home"), "PROVISIONS_FEEDBACK_FILE": str(tmp_path / "feedback.sqlite3")}
+    upgraded = run([installed / "provisions", "db", "upgrade"], cwd=tmp_path, env=env).stdout
+    assert f"Upgraded from revision none to {head()}" in upgraded

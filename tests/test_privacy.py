@@ -33,7 +33,7 @@ def test_the_documents_words_and_school_words_stay():
 
 
 def test_the_store_keeps_no_seeded_detail_anywhere_in_its_file(tmp_path):
-    store = FeedbackStore(tmp_path / "feedback.sqlite3", KNOWN)
+    store = FeedbackStore(f"sqlite:///{tmp_path / 'feedback.sqlite3'}", KNOWN)
     question = " ".join(SEEDED.values())
     store.add(
         question=question, answer=f"Suggestions for: {question}", helpful=False, reason="Jayden's mum said no"

@@ -9,8 +9,9 @@ import time
 import httpx
 import pytest
 
+from provision_assistant.ingest.generations import GenerationLease, open_index
 from provision_assistant.ingest.pipeline import ingest
-from provision_assistant.ingest.store import GenerationLease, IndexLocation
+from provision_assistant.ingest.store import server_client
 from provision_assistant.ui.api import create_app
 from tests.conftest import CORPUS
 from tests.pdfs import SCHOOL_POLICY_PAGES, make_pdf
@@ -61,15 +62,32 @@ def _wait_for_index(base: str, generation: str, timeout: float = 30) -> None:
         time.sleep(0.1)
 
 
-def test_ingest_while_serving(settings, embeddings):
+@pytest.fixture(params=["folder", "chroma-server"])
+def index_settings(request, settings):
+    """The index in a folder, or on a real Chroma server (issue 16): the same guarantees."""
+    if request.param == "folder":
+        return settings
+    url = request.getfixturevalue("chroma_url")
+    return settings.model_copy(update={"chroma_url": url, "collection": "ingest-while-serving"})
+
+
+def _kept(settings, generation: str) -> bool:
+    if settings.chroma_url:
+        client = server_client(settings)
+        return f"{settings.collection}--{generation}" in {c.name for c in client.list_collections()}
+    return (settings.index_dir / generation).is_dir()
+
+
+def test_ingest_while_serving(index_settings, embeddings):
     from provision_assistant.retrieval.service import AnswerService
 
+    settings = index_settings
     corpus = settings.corpus_dir
     corpus.mkdir()
     shutil.copy(CORPUS / "ncb-belonging-matters-programme-2025.txt", corpus)
     make_pdf(corpus / "lunchtime-policy.pdf", SCHOOL_POLICY_PAGES)
     first = ingest([corpus], settings, lambda: embeddings).generation
-    location = IndexLocation(settings.index_dir)
+    location = open_index(settings)
     served = settings.model_copy(update={"reload_seconds": 0.1, "rate_limit": "1000000/minute"})
     app = create_app(served, AnswerService.from_settings(served, embeddings), chat=False)
     with LiveServer(app, served) as base, Asker(base) as asker:
@@ -88,7 +106,7 @@ def test_ingest_while_serving(settings, embeddings):
         (corpus / "breakfast.md").unlink()
         third = ingest([corpus], settings, lambda: embeddings).generation
         # The server was still holding the first generation (requests may be finishing on it).
-        assert (settings.index_dir / first).is_dir()
+        assert _kept(settings, first)
         _wait_for_index(base, third)
         time.sleep(0.5)  # a few answers from the last index
     assert location.current().name == third

@@ -28,6 +28,7 @@ from provision_assistant.retrieval.model_pass import model_status
 from provision_assistant.ui.answer_stream import answer_events, markdown_pieces
 from provision_assistant.ui.api_models import REFUSALS, AskRequest, FeedbackRequest
 from provision_assistant.ui.audit_api import audit_router
+from provision_assistant.ui.database import DatabaseError
 from provision_assistant.ui.limits import BodyCheck, ChatQueueCheck, HeaderCheck, add_rate_limit
 from provision_assistant.ui.service_holder import ServiceHolder
 
@@ -46,7 +47,7 @@ def api_key_of(request: Request) -> str | None:
 
 
 def create_app(settings: Settings, service: AnswerService | None = None, *, chat: bool = True) -> FastAPI:
-    holder = ServiceHolder(settings.feedback_path, service)
+    holder = ServiceHolder(settings.database, service)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -84,7 +85,8 @@ def create_app(settings: Settings, service: AnswerService | None = None, *, chat
                 "X-Earlier-Audit-Code",
             ],
         )
-    limiter = add_rate_limit(app, settings.rate_limit, api_key_of)
+    shared = settings.database if settings.shared_rate_limit else None
+    limiter = add_rate_limit(app, settings.rate_limit, api_key_of, shared)
 
     def require_key(request: Request) -> None:
         if not settings.api_keys:
@@ -106,6 +108,11 @@ def create_app(settings: Settings, service: AnswerService | None = None, *, chat
     @app.exception_handler(InvalidQuestionError)
     async def _invalid_question(request: Request, exc: InvalidQuestionError) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": str(exc)})
+
+    @app.exception_handler(DatabaseError)
+    async def _database_unavailable(request: Request, exc: DatabaseError) -> JSONResponse:
+        # Feedback and audits wait on the database; its message names it, never its password.
+        return JSONResponse(status_code=503, content={"detail": str(exc)})
 
     @app.get("/healthz", tags=["service"], summary="Ready once the model and index are loaded")
     @limiter.exempt

@@ -1,6 +1,6 @@
 """`provisions audit`: list the audits kept and export one's action plan, where the server runs.
 
-Whoever can run this can read the feedback file itself, so no access code is asked; the
+Whoever can run this can read the database itself, so no access code is asked; the
 audit's id is on its page. The plan is read against the index as it is now, as the page reads it.
 """
 
@@ -33,8 +33,9 @@ def add_audit_arguments(sub: argparse._SubParsersAction) -> None:
 
 def run_audit_command(args: argparse.Namespace, settings: Settings) -> int:
     from provision_assistant.ui.audit_store import AuditError, AuditStore
+    from provision_assistant.ui.database import shown
 
-    store = AuditStore(settings.feedback_path)
+    store = AuditStore(settings.database)
     if args.audit_command == "list":
         for audit in store.audits():
             print(
@@ -45,7 +46,7 @@ def run_audit_command(args: argparse.Namespace, settings: Settings) -> int:
         raise AuditError("a PDF is not for the terminal: give --output FILE (or redirect the output)")
     found = store.audits(args.audit_id)
     if not found:
-        raise AuditError(f"no audit {args.audit_id!r} in {settings.feedback_path}")
+        raise AuditError(f"no audit {args.audit_id!r} in {shown(store.engine.url)}")
     body = _export(found[0], args.format, settings, store)
     if args.output is None:
         sys.stdout.buffer.write(body)

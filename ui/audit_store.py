@@ -1,9 +1,9 @@
-"""Whole-school audits, kept in SQLite beside the feedback: an audit, and one answer per provision.
+"""Whole-school audits, kept in the database beside the feedback: an audit, and one answer per provision.
 
 Several colleagues work on one audit through its id and an access code (only the code's hash
 is kept). Each answer is its own row, written by an upsert, so two people saving different
 provisions at once both keep theirs. Notes are about the school's practice, never a pupil's:
-they are redacted as feedback is. The schema is plain SQL that a server database also reads.
+they are redacted as feedback is.
 """
 
 from __future__ import annotations
@@ -11,40 +11,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+
+from sqlalchemy import insert, select
 
 from provision_assistant.ingest.errors import ProvisionsError
 from provision_assistant.ingest.privacy import redact
 from provision_assistant.retrieval.audit import STATUSES
 from provision_assistant.retrieval.audit_plan import AnswerState
-from provision_assistant.ui.sqlite_store import SqliteStore
+from provision_assistant.ui import tables
+from provision_assistant.ui.database import Store, dialect_insert
 
-_SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS audits (
-        id TEXT PRIMARY KEY,
-        name TEXT NOT NULL,
-        document TEXT NOT NULL,
-        phase TEXT,
-        code_hash TEXT NOT NULL,
-        created TEXT NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS audit_answers (
-        audit_id TEXT NOT NULL REFERENCES audits(id),
-        unit_id TEXT NOT NULL,
-        status TEXT NOT NULL,
-        note TEXT NOT NULL,
-        updated TEXT NOT NULL,
-        in_plan INTEGER NOT NULL DEFAULT 1,
-        wording TEXT NOT NULL DEFAULT '',
-        PRIMARY KEY (audit_id, unit_id)
-    )""",
-)
-# Columns added after audits were first kept: (table, column, definition) for files made before.
-_ADDED = (
-    ("audit_answers", "in_plan", "INTEGER NOT NULL DEFAULT 1"),
-    ("audit_answers", "wording", "TEXT NOT NULL DEFAULT ''"),
-)
 MAX_NAME = 120
 MAX_NOTE = 1000
 
@@ -62,11 +40,8 @@ class Audit:
     created: str
 
 
-class AuditStore(SqliteStore):
-    """One SQLite file (the feedback file by default)."""
-
-    schema = _SCHEMA
-    added_columns = _ADDED
+class AuditStore(Store):
+    """The audits and audit_answers tables (in the feedback's database)."""
 
     def create(self, name: str, document: str, phase: str | None) -> tuple[Audit, str]:
         """A new audit and its access code (shown once: only its hash is kept)."""
@@ -75,23 +50,19 @@ class AuditStore(SqliteStore):
             raise AuditError(f"an audit needs a name of 1 to {MAX_NAME} characters")
         audit = Audit(secrets.token_urlsafe(12), name, document, phase, _today())
         code = secrets.token_urlsafe(9)
-        with self._lock, self._connect() as db:
-            db.execute(
-                "INSERT INTO audits (id, name, document, phase, code_hash, created)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (audit.id, audit.name, audit.document, audit.phase, _hash(code), audit.created),
-            )
+        with self._writing() as db:
+            db.execute(insert(tables.audits).values(**vars(audit), code_hash=_hash(code)))
         return audit, code
 
     def open(self, audit_id: str, code: str) -> Audit:
         """The audit, if the code is its own; otherwise one message, whichever was wrong."""
-        with self._connect() as db:
+        with self._reading() as db:
             row = db.execute(
-                "SELECT id, name, document, phase, created, code_hash FROM audits WHERE id = ?", (audit_id,)
-            ).fetchone()
-        if row is None or not hmac.compare_digest(row[5], _hash(code)):
+                select(*_AUDIT, tables.audits.c.code_hash).where(tables.audits.c.id == audit_id)
+            ).first()
+        if row is None or not hmac.compare_digest(row.code_hash, _hash(code)):
             raise AuditError("no audit with that id and access code")
-        return Audit(*row[:5])
+        return Audit(*row[: len(_AUDIT)])
 
     def answer(
         self,
@@ -116,23 +87,29 @@ class AuditStore(SqliteStore):
             updated=_now(),
             wording=wording,
         )
-        with self._lock, self._connect() as db:
-            db.execute(
-                "INSERT INTO audit_answers (audit_id, unit_id, status, note, updated, in_plan, wording)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (audit_id, unit_id) DO UPDATE SET"
-                " status = excluded.status, note = excluded.note, updated = excluded.updated,"
-                " in_plan = excluded.in_plan, wording = excluded.wording",
-                (audit.id, unit_id, kept.status, kept.note, kept.updated, int(in_plan), wording),
-            )
+        row = {
+            "status": kept.status,
+            "note": kept.note,
+            "updated": kept.updated,
+            "in_plan": int(in_plan),
+            "wording": wording,
+        }
+        upsert = dialect_insert(self.engine, tables.audit_answers).values(
+            audit_id=audit.id, unit_id=unit_id, **row
+        )
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[tables.audit_answers.c.audit_id, tables.audit_answers.c.unit_id],
+            set_={column: upsert.excluded[column] for column in row},
+        )
+        with self._writing() as db:
+            db.execute(upsert)
         return kept
 
     def answers(self, audit: Audit) -> dict[str, AnswerState]:
-        with self._connect() as db:
-            rows = db.execute(
-                "SELECT unit_id, status, note, updated, in_plan, wording FROM audit_answers"
-                " WHERE audit_id = ?",
-                (audit.id,),
-            ).fetchall()
+        a = tables.audit_answers.c
+        query = select(a.unit_id, a.status, a.note, a.updated, a.in_plan, a.wording)
+        with self._reading() as db:
+            rows = db.execute(query.where(a.audit_id == audit.id)).all()
         return {
             uid: AnswerState(
                 status=status, note=note, updated=updated, in_plan=bool(planned), wording=wording
@@ -141,15 +118,19 @@ class AuditStore(SqliteStore):
         }
 
     def audits(self, audit_id: str | None = None) -> list[Audit]:
-        """Every audit, or the one with `audit_id`: for the command line, run where the file is
-        (whoever can run it can read the file, so no code is asked)."""
-        query = "SELECT id, name, document, phase, created FROM audits"
-        with self._connect() as db:
-            if audit_id is None:
-                rows = db.execute(f"{query} ORDER BY created, name").fetchall()
-            else:
-                rows = db.execute(f"{query} WHERE id = ?", (audit_id,)).fetchall()
+        """Every audit, or the one with `audit_id`: for the command line, run where the server runs
+        (whoever can run it can read the database, so no code is asked)."""
+        query = select(*_AUDIT)
+        if audit_id is None:
+            query = query.order_by(tables.audits.c.created, tables.audits.c.name)
+        else:
+            query = query.where(tables.audits.c.id == audit_id)
+        with self._reading() as db:
+            rows = db.execute(query).all()
         return [Audit(*row) for row in rows]
+
+
+_AUDIT = tuple(tables.audits.c[field.name] for field in fields(Audit))  # in Audit's order
 
 
 def _hash(code: str) -> str:

@@ -17,6 +17,7 @@ from provision_assistant.ingest.errors import IndexNotReadyError, InvalidQuestio
 from provision_assistant.ingest.settings import Settings, get_settings
 from provision_assistant.retrieval.phase import PHASES
 from provision_assistant.ui.audit_cli import add_audit_arguments, run_audit_command
+from provision_assistant.ui.db_cli import add_db_arguments, run_db_command
 from provision_assistant.ui.eval_cli import add_reference_arguments
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
         "--check-cases", action="store_true", help="only check that every quote is in its document"
     )
     add_audit_arguments(sub)
+    add_db_arguments(sub)
     return parser
 
 
@@ -104,6 +106,7 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
             "serve": _serve,
             "eval": _eval,
             "audit": run_audit_command,
+            "db": run_db_command,
         }
         command = commands[args.command]
         return command(args, settings)

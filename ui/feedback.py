@@ -1,51 +1,34 @@
-"""Thumbs up or down on an answer, kept in SQLite without details that identify a child."""
+"""Thumbs up or down on an answer, kept in the database without details that identify a child."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
 
+from sqlalchemy import insert, select
+
 from provision_assistant.ingest.privacy import redact
-from provision_assistant.ui.sqlite_store import SqliteStore
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    created TEXT NOT NULL,
-    channel TEXT NOT NULL,
-    helpful INTEGER NOT NULL,
-    reason TEXT NOT NULL,
-    question TEXT NOT NULL,
-    answer TEXT NOT NULL
-)
-"""
+from provision_assistant.ui.database import Store
+from provision_assistant.ui.tables import feedback
 
 
-class FeedbackStore(SqliteStore):
-    """One SQLite file; every text is redacted before it is written."""
-
-    schema = (_SCHEMA,)
+class FeedbackStore(Store):
+    """The feedback table; every text is redacted before it is written."""
 
     def add(
         self, *, question: str, answer: str, helpful: bool, reason: str = "", channel: str = "api"
     ) -> int:
-        row = (
-            datetime.now(UTC).strftime("%Y-%m-%d"),  # the day is enough, and says less about who asked
-            channel,
-            int(helpful),
-            redact(reason, self.known_words),
-            redact(question, self.known_words),
-            redact(answer, self.known_words),
-        )
-        with self._lock, self._connect() as db:
-            cursor = db.execute(
-                "INSERT INTO feedback (created, channel, helpful, reason, question, answer)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                row,
-            )
-            return int(cursor.lastrowid)
+        row = {
+            # the day is enough, and says less about who asked
+            "created": datetime.now(UTC).strftime("%Y-%m-%d"),
+            "channel": channel,
+            "helpful": int(helpful),
+            "reason": redact(reason, self.known_words),
+            "question": redact(question, self.known_words),
+            "answer": redact(answer, self.known_words),
+        }
+        with self._writing() as db:
+            return int(db.execute(insert(feedback).values(row)).inserted_primary_key[0])
 
     def all(self) -> list[dict]:
-        with self._connect() as db:
-            db.row_factory = sqlite3.Row
-            return [dict(r) for r in db.execute("SELECT * FROM feedback ORDER BY id")]
+        with self._reading() as db:
+            return [dict(r._mapping) for r in db.execute(select(feedback).order_by(feedback.c.id))]

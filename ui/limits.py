@@ -159,11 +159,15 @@ async def refuse(send: Send, status: int, detail: str) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
-def add_rate_limit(app: FastAPI, rate: str, api_key_of: Callable[[Request], str | None]):
+def add_rate_limit(
+    app: FastAPI, rate: str, api_key_of: Callable[[Request], str | None], database: str | None = None
+):
     """Limit requests per API key (per address without one); 429 naming the limit and which was counted.
 
     The address is the one the request came from, or, behind a proxy listed in
     PROVISIONS_TRUSTED_PROXIES, the one the proxy forwarded (uvicorn reads it; see `ui.server`).
+    `database`: count in that database (PROVISIONS_SHARED_RATE_LIMIT), so every replica shares
+    one limit; None: in this process's memory.
     """
     from slowapi import Limiter
     from slowapi.errors import RateLimitExceeded
@@ -172,12 +176,25 @@ def add_rate_limit(app: FastAPI, rate: str, api_key_of: Callable[[Request], str 
 
     def key(request: Request) -> str:
         api_key = api_key_of(request)
-        # The limiter keeps its keys in memory: a digest, never the key itself.
+        # The limiter keeps its keys in memory or the database: a digest, never the key itself,
+        # nor a member of staff's address.
         if api_key:
             return "key:" + hashlib.sha256(api_key.encode()).hexdigest()[:16]
-        return "addr:" + get_remote_address(request)
+        return "addr:" + hashlib.sha256(get_remote_address(request).encode()).hexdigest()[:16]
 
-    limiter = Limiter(key_func=key, default_limits=[rate])
+    if database is None:
+        limiter = Limiter(key_func=key, default_limits=[rate])
+    else:
+        from provision_assistant.ui.rate_limit_store import SCHEME
+
+        # The database away for a moment: count in memory meanwhile rather than refuse every request.
+        limiter = Limiter(
+            key_func=key,
+            default_limits=[rate],
+            storage_uri=f"{SCHEME}://",
+            storage_options={"database": database},
+            in_memory_fallback_enabled=True,
+        )
     app.state.limiter = limiter
 
     def too_many(

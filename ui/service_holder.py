@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 from fastapi import HTTPException
 
 from provision_assistant.ingest.errors import ProvisionsError
+from provision_assistant.ingest.generations import open_index
 from provision_assistant.ingest.privacy import vocabulary_words
 from provision_assistant.ingest.settings import Settings
-from provision_assistant.ingest.store import IndexLocation
 from provision_assistant.retrieval.catalogue import catalogue_rows
 from provision_assistant.ui.audit_book import AuditBook
 from provision_assistant.ui.audit_store import AuditStore
@@ -34,10 +34,11 @@ _ATTEMPTS = 3  # a new index that fails to load this often is broken, not unluck
 class ServiceHolder:
     """The answer service once it is loaded, or why it is not; swapped when a new index is ingested."""
 
-    def __init__(self, feedback_path: Path, service: AnswerService | None = None) -> None:
+    def __init__(self, database: str | Path, service: AnswerService | None = None) -> None:
+        """`database`: where feedback and audits are kept (a URL, or a SQLite file's path)."""
         self.service = service
         self.error: str | None = None
-        self._feedback_path = feedback_path
+        self._database = database
         self._feedback: FeedbackStore | None = None
         self._audits: AuditStore | None = None
         self._book: AuditBook | None = None
@@ -58,9 +59,18 @@ class ServiceHolder:
 
     def watch(self, settings: Settings, stop: threading.Event) -> None:
         """Serve each newly ingested index generation: an ingest never restarts the server."""
-        location = IndexLocation(settings.index_dir)
+        index, unseen = None, False
         while not stop.wait(settings.reload_seconds):
-            current = location.current()
+            try:
+                index = index or open_index(settings)
+                current = index.current()
+            # A background thread: a Chroma server briefly away must not end the watch.
+            except Exception:
+                if not unseen:
+                    log.warning("cannot see which index is served; trying again", exc_info=True)
+                index, unseen = None, True
+                continue
+            unseen = False
             if current is None or self._failures.get(current.name, 0) >= _ATTEMPTS:
                 continue
             if self.service is None:
@@ -91,13 +101,13 @@ class ServiceHolder:
     def feedback(self) -> FeedbackStore:
         """The store, made once the documents' words are known (they are not pupils' names)."""
         if self._feedback is None:
-            self._feedback = FeedbackStore(self._feedback_path, self._documents_words())
+            self._feedback = FeedbackStore(self._database, self._documents_words())
         return self._feedback
 
     def audits(self) -> AuditStore:
-        """Whole-school audits, in the feedback file, their notes redacted the same way."""
+        """Whole-school audits, in the feedback's database, their notes redacted the same way."""
         if self._audits is None:
-            self._audits = AuditStore(self._feedback_path, self._documents_words())
+            self._audits = AuditStore(self._database, self._documents_words())
         return self._audits
 
     def audit_book(self) -> AuditBook:
