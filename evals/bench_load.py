@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import httpx
@@ -38,13 +39,16 @@ class Phase:
     seconds: float = 0.0
 
 
-async def _run(base: str, questions: list[str], total: int, concurrency: int, deadline: float) -> Phase:
-    """Send `total` questions from `concurrency` clients, cycling through the gold questions."""
+async def send(
+    bases: Sequence[str], questions: list[str], total: int, concurrency: int, deadline: float
+) -> Phase:
+    """Send `total` questions from `concurrency` clients, cycling through the gold questions and
+    through the servers at `bases` (request i to server i mod n, as a round-robin balancer)."""
     phase = Phase()
     indices = iter(range(total))  # shared by the workers, so each request is sent once
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     # trust_env=False: a proxy from the environment must never carry loopback traffic.
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=None, trust_env=False) as client:
+    async with httpx.AsyncClient(limits=limits, timeout=None, trust_env=False) as client:
 
         async def worker() -> None:
             for i in indices:
@@ -55,7 +59,8 @@ async def _run(base: str, questions: list[str], total: int, concurrency: int, de
                 started = time.perf_counter()
                 try:
                     async with asyncio.timeout(REQUEST_TIMEOUT):
-                        response = await client.post("/api/ask", json={"question": question})
+                        url = f"{bases[i % len(bases)]}/api/ask"
+                        response = await client.post(url, json={"question": question})
                 except Exception as exc:  # every exception is a failure to count, not to crash on
                     phase.failures[type(exc).__name__] += 1
                     continue
@@ -92,9 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     with running_server({"PROVISIONS_RATE_LIMIT": RATE_LIMIT}) as base:
         deadline = time.monotonic() + args.deadline
         phases = {
-            "warm-up": asyncio.run(_run(base, questions, WARM_UP, 1, deadline)),
-            "single": asyncio.run(_run(base, questions, args.single, 1, deadline)),
-            "loaded": asyncio.run(_run(base, questions, args.requests, args.concurrency, deadline)),
+            "warm-up": asyncio.run(send([base], questions, WARM_UP, 1, deadline)),
+            "single": asyncio.run(send([base], questions, args.single, 1, deadline)),
+            "loaded": asyncio.run(send([base], questions, args.requests, args.concurrency, deadline)),
         }
 
     print(f"server {base}, rate limit raised to {RATE_LIMIT} for this test")
