@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -93,10 +94,18 @@ class KeywordRetriever(BaseRetriever):
         return score
 
     def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+        self,
+        query: str,
+        *,
+        run_manager: CallbackManagerForRetrieverRun,
+        admit: Callable[[dict], bool] | None = None,
     ) -> list[Document]:
+        """`admit`: whether a unit's metadata is in scope; the best `k` are taken from those that are."""
         scores = self.scores(query)
-        best = sorted((i for i in range(len(scores)) if scores[i] > 0), key=lambda i: -scores[i])
+        hits = (i for i in range(len(scores)) if scores[i] > 0)
+        if admit is not None:
+            hits = (i for i in hits if admit(self.documents[i].metadata))
+        best = sorted(hits, key=lambda i: -scores[i])
         return [
             Document(
                 page_content=self.documents[i].page_content,

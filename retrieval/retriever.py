@@ -19,9 +19,10 @@ class UnitRetriever(BaseRetriever):
     k: int = Field(40, ge=1, le=500)
 
     def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, where: dict | None = None
     ) -> list[Document]:
-        hits = self.vectorstore.similarity_search_with_score(query, k=self.k)
+        """`where`: a Chroma metadata filter (`scope.where`), so only units in scope are searched."""
+        hits = self.vectorstore.similarity_search_with_score(query, k=self.k, filter=where)
         # Chroma returns cosine distance; staff-facing thresholds read better as similarity.
         return [
             Document(

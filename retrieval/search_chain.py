@@ -4,7 +4,8 @@ then the selection (by the relevance judge when there is one). Built once per in
 from __future__ import annotations
 
 from collections.abc import Callable
-from operator import itemgetter
+from dataclasses import replace
+from functools import partial
 
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
@@ -15,6 +16,7 @@ from provision_assistant.retrieval.judged_select import select_judged
 from provision_assistant.retrieval.library import Library
 from provision_assistant.retrieval.lookup import lead_with, listing
 from provision_assistant.retrieval.relevance import Relevance
+from provision_assistant.retrieval.scope import EVERYTHING, Scope, admits, where
 from provision_assistant.retrieval.select import Candidate, Selection, SelectionPolicy, council_first, select
 from provision_assistant.retrieval.vocabulary import Vocabulary
 
@@ -36,27 +38,54 @@ def build_search(
 ) -> Runnable:
     """question → staff words expanded → dense and keyword search in parallel → the selection.
 
+    The input's optional `scope` (`scope.Scope`) is a filter: Chroma's for the dense search, and
+    the same rule over the keyword hits, the judge's units and the counted lists.
     With a `judge` (question → probability on point per unit, and of any answer), it decides what is suggested
     and whether anything answers; without one, the searches' own scores do (as before issue 12).
     """
 
     def choose(x: dict) -> Selection:
         found = to_candidates(x["dense"]), to_candidates(x["keyword"], "keyword_score")
+        scope = x.get("scope") or EVERYTHING
         if judge is None:
             chosen = select(x["question"], *found, library, policy, x["phase"], x["council"])
         else:
-            relevance = judge(x["question"])
+            relevance = within(judge(x["question"]), scope, library)
             chosen = select_judged(
                 x["question"], *found, library, policy, relevance, x["phase"], x["council"]
             )
         chosen = council_first(chosen, policy.max_sources)
-        if asks_what_in_place(x["question"]):
+        # The checklist is a framework area's Universal offer: not for a scope without that tier.
+        if asks_what_in_place(x["question"]) and (not scope.tiers or "universal" in scope.tiers):
             return checklist_answer(chosen, library)
-        return lead_with(chosen, listing(x["question"], library.units.values()), library)
+        units = [u for u in library.units.values() if admits(scope, u.metadata)]
+        return lead_with(chosen, listing(x["question"], units), library)
 
-    query = itemgetter("query")
+    def dense_search(x: dict) -> list[Document]:
+        scope = x.get("scope") or EVERYTHING
+        return dense.invoke(x["query"], where=where(scope))
+
+    def keyword_search(x: dict) -> list[Document]:
+        scope = x.get("scope") or EVERYTHING
+        admit = None if scope.everything else partial(admits, scope)
+        return keyword.invoke(x["query"], admit=admit)
+
     return (
         RunnablePassthrough.assign(query=lambda x: vocabulary.expand(x["question"]))
-        | RunnablePassthrough.assign(dense=query | dense, keyword=query | keyword)
+        | RunnablePassthrough.assign(
+            dense=RunnableLambda(dense_search), keyword=RunnableLambda(keyword_search)
+        )
         | RunnableLambda(choose)
     ).with_config(run_name="provision_search")
+
+
+def within(relevance: Relevance, scope: Scope, library: Library) -> Relevance:
+    """The judge's view of the units in scope only."""
+    if scope.everything:
+        return relevance
+    on_point = {
+        uid: p
+        for uid, p in relevance.on_point.items()
+        if uid in library.units and admits(scope, library.units[uid].metadata)
+    }
+    return replace(relevance, on_point=on_point)

@@ -34,6 +34,7 @@ from provision_assistant.retrieval.safeguarding_answer import (
     contact_picks,
     leave_out_family,
 )
+from provision_assistant.retrieval.scope import Scope
 from provision_assistant.retrieval.search_chain import build_search, to_candidates
 from provision_assistant.retrieval.select import (
     Selection,
@@ -80,6 +81,21 @@ def read_units(collection: chromadb.Collection) -> tuple[list[Document], np.ndar
     return docs, np.asarray(got["embeddings"], dtype=np.float32)
 
 
+def _check_scope(scope: Scope | None, documents: Sequence[str], councils: Sequence[str]) -> None:
+    """A scope naming a document or council the index lacks would quietly answer nothing."""
+    if scope is None:
+        return
+    for field, named, known in (
+        ("documents", scope.documents, documents),
+        ("councils", scope.councils, councils),
+    ):
+        if unknown := sorted(set(named) - set(known)):
+            raise InvalidQuestionError(
+                f"scope.{field} names {', '.join(map(repr, unknown))}, which the index does not hold "
+                f"(it holds {', '.join(known) or 'none'})"
+            )
+
+
 class AnswerService:
     """Answers questions from one index generation with one loaded model."""
 
@@ -115,6 +131,7 @@ class AnswerService:
         library = Library(candidates)
         self.units = list(library.units.values())
         self.councils = sorted({a for u in units if is_council(a := u.metadata.get("local_authority", ""))})
+        self.documents = sorted({u.metadata.get("document", "") for u in units})
         policy = SelectionPolicy(
             min_relevance=settings.min_relevance,
             max_per_tier=settings.max_per_tier,
@@ -179,9 +196,12 @@ class AnswerService:
         council: str | None = None,
         earlier: Sequence[str] = (),
         typed: str | None = None,
+        scope: Scope | None = None,
     ) -> Answer:
         """The tiered answer: `ask_stream`'s last item."""
-        *_, answer = self.ask_stream(question, phase=phase, council=council, earlier=earlier, typed=typed)
+        *_, answer = self.ask_stream(
+            question, phase=phase, council=council, earlier=earlier, typed=typed, scope=scope
+        )
         return answer
 
     def ask_stream(
@@ -192,6 +212,7 @@ class AnswerService:
         council: str | None = None,
         earlier: Sequence[str] = (),
         typed: str | None = None,
+        scope: Scope | None = None,
     ) -> Iterator[Answer | str]:
         """The tiered answer as it is made. Checks, triage and search happen now (a bad question
         raises here); the iterator then gives the answer, or, where a language model writes a
@@ -204,6 +225,8 @@ class AnswerService:
         triage reads them with the question, so a risk of harm named earlier still leads.
         `typed`: a follow-up as typed, `question` being its rule-based reading; a language
         model configured for follow-ups rewrites it from `earlier` instead.
+        `scope`: only these documents, councils, tiers or phases are searched and suggested
+        from (the safeguarding route and its services are never narrowed by it).
         """
         text = clean_question(question, self.settings.max_question_chars)
         heard = " ".join(" ".join([*earlier, text]).split())
@@ -212,6 +235,7 @@ class AnswerService:
         if council and council.casefold() not in {c.casefold() for c in self.councils}:
             known = ", ".join(self.councils) or "none"
             raise InvalidQuestionError(f"council must be one the documents name ({known}); got {council!r}")
+        _check_scope(scope, self.documents, self.councils)
         # Asked about a council by name, the question wins over the setting for this answer.
         council = council or self.vocabulary.council_named(text, self.councils) or self.settings.council
         # Triage first: a possible risk of harm leads with the safeguarding route.
@@ -223,7 +247,7 @@ class AnswerService:
         if turn is not None and typed:
             text = self.model_pass.standalone(turn, earlier, typed, text, self.settings.max_question_chars)
         inputs = {"question": text, "phase": phase or question_phase(text), "council": council or None}
-        selection = self.search.invoke(inputs)
+        selection = self.search.invoke({**inputs, "scope": scope})
         if concern is not None:
             return iter([Answer.model_validate(self._safeguarding_answer(selection, concern, inputs))])
         if turn is None:

@@ -142,7 +142,7 @@ def create_app(settings: Settings, service: AnswerService | None = None, *, chat
     )
     def ask(body: AskRequest, request: Request) -> Answer:
         """The same JSON as `provisions ask --json`: status, suggestions by tier, cited sources, Markdown."""
-        return holder.require().ask(body.question, phase=body.phase, council=body.council)
+        return holder.require().ask(body.question, phase=body.phase, council=body.council, scope=body.scope)
 
     @app.post(
         "/api/ask/stream",
@@ -160,7 +160,7 @@ def create_app(settings: Settings, service: AnswerService | None = None, *, chat
         summary and model_note as in `/api/ask`), then `done`."""
         service = holder.require()
         made = await run_in_threadpool(
-            service.ask_stream, body.question, phase=body.phase, council=body.council
+            service.ask_stream, body.question, phase=body.phase, council=body.council, scope=body.scope
         )
         # A sync iterator: Starlette runs it in a worker thread, so a model's reply may block it.
         events = answer_events(markdown_pieces(made, service.templates))

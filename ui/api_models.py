@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from provision_assistant.retrieval.answer_model import PhaseName
+from provision_assistant.retrieval.scope import Scope
 
 CANTEEN = "Year 8 pupil anxious about the canteen"
 
@@ -17,7 +18,11 @@ class AskRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"question": CANTEEN}, {"question": CANTEEN, "council": "Northumberland"}]
+            "examples": [
+                {"question": CANTEEN},
+                {"question": CANTEEN, "council": "Northumberland"},
+                {"question": CANTEEN, "scope": {"councils": ["Northumberland"], "tiers": ["targeted"]}},
+            ]
         },
     )
 
@@ -28,6 +33,11 @@ class AskRequest(BaseModel):
         None, description="overrides the phase read from the question (Y8, KS3, 4yo)"
     )
     council: str | None = Field(None, description="your local authority, as the documents name it")
+    scope: Scope | None = Field(
+        None,
+        description="answer only from these documents, councils, tiers or phases (a filter, where phase and "
+        "council above only weigh); the safeguarding route is never narrowed by it",
+    )
 
 
 class FeedbackRequest(BaseModel):
