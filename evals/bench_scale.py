@@ -11,8 +11,10 @@ unchanged (timed: the share of a full ingest it costs), then the development que
 answered, each timed beside the floor (one query embedding and one vector search in the same
 index), alternately after a warm-up. Prints, per size: units, full
 and unchanged ingest, answer p50 and p95, the floor's p95, p95 / floor, and p95 against the
-smallest size's, and the process's resident memory with that index's service loaded (the
-services of earlier sizes are closed, though Python may keep some of their memory). Stops by
+smallest size's, the process's resident memory with that index's service loaded (the
+services of earlier sizes are closed, though Python may keep some of their memory), and the p95
+of the same questions scoped to one council's documents (a Chroma filter: the same two
+documents at every size). Stops by
 itself; it takes minutes (20× embeds about 14,000 units).
 """
 
@@ -34,6 +36,10 @@ from provision_assistant.evals.runner import timed
 from provision_assistant.evals.serving import resident_mb, running_chroma
 from provision_assistant.evals.suite import DEV_CASES
 from provision_assistant.ingest.settings import Settings, get_settings
+from provision_assistant.retrieval.scope import Scope
+
+# A scope to one council's documents, the same two at every size: the copies are other councils'.
+SCOPED_COUNCIL = "Northumberland"
 
 
 def scaled_corpus(source: Path, folder: Path, size: int) -> Path:
@@ -66,10 +72,12 @@ def measure(settings: Settings, embeddings, questions: list[str]) -> dict[str, f
     floor = search_floor(settings, embeddings)
     service.ask(questions[0])  # warm-up: lazy loading
     floor(questions[0])
-    answers, floors = [], []
+    answers, floors, scoped = [], [], []
+    one_council = Scope(councils=(SCOPED_COUNCIL,))
     for question in questions:
         answers.append(timed(lambda q=question: service.ask(q))[1])
         floors.append(timed(lambda q=question: floor(q))[1])
+        scoped.append(timed(lambda q=question: service.ask(q, scope=one_council))[1])
     rss = resident_mb()
     service.close()
     return {
@@ -79,6 +87,7 @@ def measure(settings: Settings, embeddings, questions: list[str]) -> dict[str, f
         "p50": percentile(answers, 0.5),
         "p95": percentile(answers, 0.95),
         "floor_p95": percentile(floors, 0.95),
+        "scoped_p95": percentile(scoped, 0.95),
         "rss_mb": rss,
     }
 
@@ -114,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(questions)} development questions; times: ingest in s, answers in ms")
     header = f"{'index':>8} {'size':>5} {'units':>7} {'ingest':>8} {'again':>7} {'share':>6}"
     print(
-        header + f" {'p50':>7} {'p95':>7} {'floor95':>8} {'p95/floor':>10} {'p95/1x':>7} {'RSS MB':>7}",
+        header + f" {'p50':>7} {'p95':>7} {'floor95':>8} {'p95/floor':>10} {'p95/1x':>7} {'RSS MB':>7}"
+        f" {'scoped95':>9}",
         flush=True,
     )
     first: dict[str, dict] = {}
@@ -135,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{where:>8} {size:>4}× {m['units']:>7.0f} {m['ingest_s']:>8.1f} {m['again_s']:>7.2f}"
                 f" {m['again_s'] / m['ingest_s']:>6.1%} {m['p50']:>7.1f} {m['p95']:>7.1f}"
                 f" {m['floor_p95']:>8.1f} {m['p95'] / m['floor_p95']:>10.2f}"
-                f" {m['p95'] / first[where]['p95']:>7.2f} {m['rss_mb']:>7.0f}",
+                f" {m['p95'] / first[where]['p95']:>7.2f} {m['rss_mb']:>7.0f} {m['scoped_p95']:>9.1f}",
                 flush=True,
             )
     return 0
