@@ -24,6 +24,7 @@ def test_lists_read_as_commas_or_json(monkeypatch):
         ("PROVISIONS_PORT", "eighty", "PROVISIONS_PORT"),
         ("PROVISIONS_BASE_PATH", "provisions", "must start with '/'"),
         ("PROVISIONS_MIN_RELEVANCE", "2", "PROVISIONS_MIN_RELEVANCE"),
+        ("PROVISIONS_CHROMA_URL", "chroma:8000", "PROVISIONS_CHROMA_URL must be an http:// or https://"),
     ],
 )
 def test_a_bad_value_is_named_and_stops_the_command(monkeypatch, capsys, name, value, message):

@@ -170,7 +170,8 @@ def create_app(settings: Settings, service: AnswerService | None = None, *, chat
         "/api/feedback", tags=["answers"], dependencies=keyed, status_code=201, summary="Did an answer help?"
     )
     def feedback(body: FeedbackRequest, request: Request) -> dict:
-        """Stored in SQLite with names, dates, contact details and UPNs removed."""
+        """Kept in the database (PROVISIONS_DATABASE_URL), names, dates, contact details and UPNs
+        removed."""
         row = holder.feedback().add(
             question=body.question,
             answer=body.answer,
