@@ -117,13 +117,21 @@ class ServerIndex:
 
     def leased(self) -> set[str]:
         """The generations some serving process may still read (its lease not yet lapsed)."""
+        return self._leases()[0]
+
+    def _leases(self) -> tuple[set[str], list[str]]:
+        """The generations live leases name, and the ids of lapsed leases."""
         got = self._control.get(where={"kind": _LEASE}, include=["metadatas"])
         now = time.time()
-        return {m["generation"] for m in got["metadatas"] if m["expires"] > now}
+        live = {m["generation"] for m in got["metadatas"] if m["expires"] > now}
+        lapsed = [i for i, m in zip(got["ids"], got["metadatas"], strict=True) if m["expires"] <= now]
+        return live, lapsed
 
     def _prune(self, keep: set[str]) -> None:
         older = [name for name in self._names() if name not in keep]
-        held = self.leased()
+        held, lapsed = self._leases()
+        if lapsed:  # the leases of processes that died: nothing renews them any more
+            self._control.delete(ids=lapsed)
         for name in older[:-KEEP_PREVIOUS] if KEEP_PREVIOUS else older:
             if name in held:
                 log.info("keeping index %s: a server is still reading it", name)

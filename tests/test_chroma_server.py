@@ -106,6 +106,12 @@ def test_a_lease_lapses_when_its_process_dies(on_server, embeddings):
     while index.leased():
         assert time.monotonic() < deadline, "the dead process's lease never lapsed"
         time.sleep(0.2)
+    # The next ingest that switches forgets the lapsed lease.
+    control = server_client(on_server).get_collection(f"{on_server.collection}--control")
+    assert len(control.get(where={"kind": "lease"})["ids"]) == 1
+    (on_server.corpus_dir / "quiet-room.md").write_text("# Quiet room\n\nOpen at lunch.\n", encoding="utf-8")
+    ingest([on_server.corpus_dir], on_server, lambda: embeddings)
+    assert control.get(where={"kind": "lease"})["ids"] == []
 
 
 def test_a_server_that_does_not_answer_is_named(settings):
