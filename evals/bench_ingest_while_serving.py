@@ -34,7 +34,7 @@ import httpx
 from provision_assistant.evals.cases import load_cases
 from provision_assistant.evals.hostile_pdf import bomb_pdf
 from provision_assistant.evals.metrics import percentile
-from provision_assistant.evals.serving import OFFLINE, running_server
+from provision_assistant.evals.serving import OFFLINE, serving
 from provision_assistant.evals.suite import DEV_CASES, TEST_CASES
 from provision_assistant.ingest.settings import PACKAGE_ROOT
 
@@ -159,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         code, seconds, _ = _ingest(corpus, env)
         print(f"first ingest of the bundled corpus: exit {code}, {seconds:.0f} s")
         server_env = {**env, "PROVISIONS_RELOAD_SECONDS": "1", "PROVISIONS_RATE_LIMIT": "1000000/minute"}
-        with running_server(server_env) as base:
+        with serving(server_env) as server:
+            base = server.base
             askers = Askers(base, questions, args.clients)
             askers.start()
             time.sleep(args.quiet_seconds)

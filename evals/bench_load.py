@@ -24,7 +24,7 @@ import httpx
 
 from provision_assistant.evals.cases import load_cases
 from provision_assistant.evals.metrics import percentile
-from provision_assistant.evals.serving import running_server
+from provision_assistant.evals.serving import serving
 from provision_assistant.evals.suite import DEV_CASES, TEST_CASES
 
 RATE_LIMIT = "1000000/minute"
@@ -94,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     args.single = args.single or len(questions)  # the same questions as under load, for a fair ratio
     if min(args.requests, args.concurrency, args.single) < 1:
         parser.error("--requests, --concurrency and --single must be at least 1")
-    with running_server({"PROVISIONS_RATE_LIMIT": RATE_LIMIT}) as base:
+    with serving({"PROVISIONS_RATE_LIMIT": RATE_LIMIT}) as server:
+        base = server.base
         deadline = time.monotonic() + args.deadline
         phases = {
             "warm-up": asyncio.run(send([base], questions, WARM_UP, 1, deadline)),

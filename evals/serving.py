@@ -52,19 +52,6 @@ class Served:
 
 
 @contextlib.contextmanager
-def running_server(
-    env: dict[str, str] | None = None,
-    *,
-    timeout: float = 180.0,
-    log_path: Path | None = None,
-    verbose: bool = False,
-) -> Iterator[str]:
-    """`serving`, yielding the base URL alone."""
-    with serving(env, timeout=timeout, log_path=log_path, verbose=verbose) as served:
-        yield served.base
-
-
-@contextlib.contextmanager
 def serving(
     env: dict[str, str] | None = None,
     *,
@@ -116,13 +103,7 @@ def serving(
             log.info("server ready at %s", base)
             yield Served(base, proc.pid)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                log.warning("server pid %d did not stop within 15 s; killing it", proc.pid)
-                proc.kill()
-                proc.wait()
+            _stop(proc)
             log.debug("server log:\n%s", _tail(log_path))
 
 
@@ -148,9 +129,15 @@ def running_chroma(path: Path, *, timeout: float = 60.0, log_path: Path | None =
             time.sleep(0.2)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(proc)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Ask a server to stop; kill it if it has not within 15 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        log.warning("pid %d did not stop within 15 s; killing it", proc.pid)
+        proc.kill()
+        proc.wait()

@@ -284,11 +284,12 @@ def test_without_an_index_health_says_why_and_the_api_answers_503(settings):
 
 
 def test_provisions_serve_starts_one_server_that_reports_ready(corpus_index, tmp_path):
-    from provision_assistant.evals.serving import running_server
+    from provision_assistant.evals.serving import serving
 
     output = tmp_path / "server.log"
     env = {"PROVISIONS_INDEX_DIR": str(corpus_index.index_dir), "PROVISIONS_CORPUS_DIR": "corpus"}
-    with running_server(env, timeout=120, log_path=output) as base:  # waits for "ready"
+    with serving(env, timeout=120, log_path=output) as server:  # waits for "ready"
+        base = server.base
         assert httpx.get(f"{base}/openapi.json").json()["info"]["title"] == "Provision Assistant"
     assert f"{base}/docs" in output.read_text()
 

@@ -21,7 +21,7 @@ from urllib.parse import quote, quote_plus
 import httpx
 import pytest
 
-from provision_assistant.evals.serving import OFFLINE, running_server
+from provision_assistant.evals.serving import OFFLINE, serving
 from provision_assistant.ingest.settings import PACKAGE_ROOT
 from tests.test_privacy import SEEDED
 
@@ -132,9 +132,9 @@ def served(tmp_path_factory, corpus_index) -> Served:
     env = _env(corpus_index.index_dir, corpus_index.corpus_dir, tmp, feedback)
     result = Served(output_path, "", tmp, corpus_index.index_dir, feedback)
     with (
-        running_server(env, timeout=STARTUP_SECONDS, log_path=output_path, verbose=True) as base,
+        serving(env, timeout=STARTUP_SECONDS, log_path=output_path, verbose=True) as server,
         # trust_env=False: no proxy may carry loopback traffic.
-        httpx.Client(base_url=base, trust_env=False, timeout=REQUEST_SECONDS) as client,
+        httpx.Client(base_url=server.base, trust_env=False, timeout=REQUEST_SECONDS) as client,
     ):
         _send_everything(client, result)
     result.output = output_path.read_text(errors="replace")
