@@ -46,7 +46,7 @@ def build_search(
 
     def choose(x: dict) -> Selection:
         found = to_candidates(x["dense"]), to_candidates(x["keyword"], "keyword_score")
-        scope = x.get("scope") or EVERYTHING
+        scope = x["scope"]
         if judge is None:
             chosen = select(x["question"], *found, library, policy, x["phase"], x["council"])
         else:
@@ -58,20 +58,23 @@ def build_search(
         # The checklist is a framework area's Universal offer: not for a scope without that tier.
         if asks_what_in_place(x["question"]) and (not scope.tiers or "universal" in scope.tiers):
             return checklist_answer(chosen, library)
-        units = [u for u in library.units.values() if admits(scope, u.metadata)]
+        units = library.units.values()
+        if not scope.everything:
+            units = [u for u in units if admits(scope, u.metadata)]
         return lead_with(chosen, listing(x["question"], units), library)
 
     def dense_search(x: dict) -> list[Document]:
-        scope = x.get("scope") or EVERYTHING
-        return dense.invoke(x["query"], where=where(scope))
+        return dense.invoke(x["query"], where=where(x["scope"]))
 
     def keyword_search(x: dict) -> list[Document]:
-        scope = x.get("scope") or EVERYTHING
+        scope = x["scope"]
         admit = None if scope.everything else partial(admits, scope)
         return keyword.invoke(x["query"], admit=admit)
 
     return (
-        RunnablePassthrough.assign(query=lambda x: vocabulary.expand(x["question"]))
+        RunnablePassthrough.assign(
+            query=lambda x: vocabulary.expand(x["question"]), scope=lambda x: x.get("scope") or EVERYTHING
+        )
         | RunnablePassthrough.assign(
             dense=RunnableLambda(dense_search), keyword=RunnableLambda(keyword_search)
         )
